@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from dangol.config.api import api
+
+admin.site.site_header = "Dangol"
+admin.site.site_title = "Dangol admin"
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("dangol.accounts.urls")),
+    path("customers/", include("dangol.customers.urls")),
+    path("", include("dangol.web.urls")),
+]

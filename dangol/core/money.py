@@ -1,0 +1,53 @@
+"""Money: a Decimal amount and an ISO 4217 currency. KRW has no minor unit."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# Minor units per ISO 4217 for the currencies Dangol's customers use most; any
+# other currency defaults to two decimal places.
+MINOR_UNITS = {"KRW": 0, "JPY": 0, "VND": 0, "USD": 2, "EUR": 2, "CNY": 2, "GBP": 2}
+
+
+def minor_units(currency: str) -> int:
+    return MINOR_UNITS.get(currency.upper(), 2)
+
+
+def parse_amount(value: object, currency: str) -> Decimal:
+    """Turn ``value`` into an exact amount in ``currency``.
+
+    Raises ValueError when it is not a number, is negative, or has more decimal
+    places than the currency allows (``1500.5`` KRW is refused, not rounded, so
+    an import never silently changes an amount).
+    """
+    if isinstance(value, float):
+        value = repr(value)
+    text = str(value).strip().replace(",", "")
+    try:
+        amount = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"not an amount: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    if amount < 0:
+        raise ValueError("must not be negative")
+    places = minor_units(currency)
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places and amount != amount.quantize(
+        Decimal(1).scaleb(-places)
+    ):
+        raise ValueError(f"{currency} allows {places} decimal places")
+    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", parse_amount(self.amount, self.currency))
+        object.__setattr__(self, "currency", self.currency.upper())
+
+    def __str__(self) -> str:
+        places = minor_units(self.currency)
+        return f"{self.amount:,.{places}f} {self.currency}"

@@ -1,0 +1,25 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from dangol.accounts.selectors import list_audit_entries
+from dangol.customers import selectors as customer_selectors
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "counts": customer_selectors.home_counts(),
+        "recent_orders": customer_selectors.recent_orders(8),
+        "recent_activity": list_audit_entries()[:8],
+    }
+    return render(request, "web/home.html", context)
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
