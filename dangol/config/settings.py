@@ -135,6 +135,7 @@ DEFAULT_PHONE_REGION = env_str("PHONE_REGION", "KR")
 # --- static files -----------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel
 
 from dangol.accounts.actors import actor_from_request
@@ -88,13 +88,13 @@ def _customer_detail(customer: Any) -> dict[str, Any]:
 
 @customers_router.post("", response={200: CustomerUpsertOut, 201: CustomerUpsertOut,
                                      422: ErrorOut})
-def upsert_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, dict[str, Any]]:
+def upsert_customer(request: HttpRequest, payload: CustomerIn) -> Status[dict[str, Any]]:
     """Create a customer, or update the given fields of the one with this external_id."""
     result = services.upsert_customer(actor=actor_from_request(request), data=payload)
     customer = selectors.get_customer(external_id=result.obj.external_id)
     body = {"customer": _customer_detail(customer), "created": result.created,
             "changed_fields": result.changed_fields}
-    return (201 if result.created else 200), body
+    return Status(201 if result.created else 200, body)
 
 
 @customers_router.post("/bulk", response={200: BulkOut, 413: ErrorOut})
@@ -132,10 +132,10 @@ def get_customer(request: HttpRequest, external_id: str) -> dict[str, Any]:
 
 
 @customers_router.delete("/{external_id}", response={204: None, 404: ErrorOut})
-def delete_customer(request: HttpRequest, external_id: str) -> tuple[int, None]:
+def delete_customer(request: HttpRequest, external_id: str) -> Status[None]:
     """Delete a customer together with their orders and consent records."""
     services.delete_customer(actor=actor_from_request(request), external_id=external_id)
-    return 204, None
+    return Status(204, None)
 
 
 # --- products ---------------------------------------------------------------------------
@@ -154,11 +154,11 @@ class ProductUpsertOut(Schema):
 
 @products_router.post("", response={200: ProductUpsertOut, 201: ProductUpsertOut,
                                     422: ErrorOut})
-def upsert_product(request: HttpRequest, payload: ProductIn) -> tuple[int, dict[str, Any]]:
+def upsert_product(request: HttpRequest, payload: ProductIn) -> Status[dict[str, Any]]:
     result = services.upsert_product(actor=actor_from_request(request), data=payload)
     body = {"product": result.obj, "created": result.created,
             "changed_fields": result.changed_fields}
-    return (201 if result.created else 200), body
+    return Status(201 if result.created else 200, body)
 
 
 @products_router.post("/bulk", response={200: BulkOut, 413: ErrorOut})
@@ -183,9 +183,9 @@ def get_product(request: HttpRequest, external_id: str) -> Any:
 
 
 @products_router.delete("/{external_id}", response={204: None, 404: ErrorOut})
-def delete_product(request: HttpRequest, external_id: str) -> tuple[int, None]:
+def delete_product(request: HttpRequest, external_id: str) -> Status[None]:
     services.delete_product(actor=actor_from_request(request), external_id=external_id)
-    return 204, None
+    return Status(204, None)
 
 
 # --- orders -----------------------------------------------------------------------------------
@@ -216,11 +216,11 @@ def _order_out(order: Order) -> dict[str, Any]:
 
 
 @orders_router.post("", response={200: OrderUpsertOut, 201: OrderUpsertOut, 422: ErrorOut})
-def upsert_order(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str, Any]]:
+def upsert_order(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any]]:
     """Create an order, or replace the one with this external_id (lines included)."""
     order, created = services.upsert_order(actor=actor_from_request(request), data=payload)
     order = selectors.get_order(external_id=order.external_id)
-    return (201 if created else 200), {"order": _order_out(order), "created": created}
+    return Status(201 if created else 200, {"order": _order_out(order), "created": created})
 
 
 @orders_router.post("/bulk", response={200: BulkOut, 413: ErrorOut})
@@ -256,6 +256,6 @@ def get_order(request: HttpRequest, external_id: str) -> dict[str, Any]:
 
 
 @orders_router.delete("/{external_id}", response={204: None, 404: ErrorOut})
-def delete_order(request: HttpRequest, external_id: str) -> tuple[int, None]:
+def delete_order(request: HttpRequest, external_id: str) -> Status[None]:
     services.delete_order(actor=actor_from_request(request), external_id=external_id)
-    return 204, None
+    return Status(204, None)

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from dangol.accounts.actors import actor_from_request
 from dangol.core.errors import DomainError
-from dangol.customers import exports, imports, selectors, services
+from dangol.customers import exports, imports, selectors
+from dangol.customers.services import imports as import_services
 from dangol.web.decorators import permission_required
 
 
@@ -49,7 +50,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose a file to import."))
         else:
             try:
-                job = services.start_import(actor=actor_from_request(request),
+                job = import_services.start_import(actor=actor_from_request(request),
                                             kind=request.POST.get("kind", ""), upload=upload)
             except DomainError as error:
                 messages.error(request, error.message)

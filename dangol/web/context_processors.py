@@ -6,12 +6,12 @@ from django.urls.exceptions import Resolver404
 
 from dangol.web import navigation
 
+
 def navigation_context(request: HttpRequest) -> dict[str, Any]:
+    """The main menu for the current staff member, and which entry is open."""
     try:
         namespace = resolve(request.path_info).namespace
     except Resolver404:
         namespace = ""
-    return {"nav_items": navigation.items_for(request.user) if hasattr(request, "user") else [],
-            "nav_current": namespace}
-
-navigation = navigation_context  # the name settings refer to
+    user = getattr(request, "user", None)
+    return {"nav_items": navigation.items_for(user), "nav_current": namespace}

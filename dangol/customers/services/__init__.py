@@ -10,7 +10,6 @@ from dangol.customers.services.customers import (
     upsert_customer,
     upsert_product,
 )
-from dangol.customers.services.imports import start_import
 from dangol.customers.services.orders import bulk_upsert_orders, delete_order, upsert_order
 
 __all__ = [
@@ -22,7 +21,6 @@ __all__ = [
     "delete_customer",
     "delete_order",
     "delete_product",
-    "start_import",
     "upsert_customer",
     "upsert_order",
     "upsert_product",

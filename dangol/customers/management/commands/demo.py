@@ -1,0 +1,44 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from dangol.accounts.actors import SYSTEM
+from dangol.accounts.models import User
+from dangol.accounts.permissions import Role
+from dangol.accounts.services import record_audit
+from dangol.customers.demo.generate import generate_demo
+from dangol.customers.models import Customer
+
+DEMO_EMAIL = "demo@dangol.local"
+DEMO_PASSWORD = "dangol-demo"  # noqa: S105  (a published demo login, like the docs say)
+
+
+class Command(BaseCommand):
+    help = "Fill the database with a realistic demo shop and a demo staff login."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--customers", type=int, default=2000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--if-empty", action="store_true",
+                            help="do nothing when the database already has customers")
+
+    def handle(self, *args: Any, customers: int, seed: int, if_empty: bool,
+               **options: Any) -> None:
+        if customers < 1:
+            self.stderr.write("--customers must be at least 1")
+            raise SystemExit(2)
+        if if_empty and Customer.objects.exists():
+            self.stdout.write("The database already has customers; no demo data added.")
+            return
+        with transaction.atomic():
+            if not User.objects.filter(email=DEMO_EMAIL).exists():
+                User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, name="데모 관리자",
+                                         role=Role.OWNER)
+            result = generate_demo(customers=customers, seed=seed)
+            record_audit(actor=SYSTEM, action="demo", object_type_label="customers.customer",
+                         object_id="*", fields=[])
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo shop: {result.customers} customers, {result.products} products, "
+            f"{result.orders} orders."))
+        self.stdout.write(f"Demo staff login: {DEMO_EMAIL} / {DEMO_PASSWORD}")

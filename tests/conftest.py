@@ -1,0 +1,106 @@
+"""Shared fixtures: staff of every role, API keys, a browser, real services.
+
+Tests run on the database that DANGOL_DATABASE_URL names (SQLite by default,
+PostgreSQL in CI). Tasks run inline unless a test starts a real worker.
+"""
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from dangol.accounts.actors import Actor
+from dangol.accounts.models import User
+from dangol.accounts.permissions import Role
+from dangol.accounts.services import create_api_key
+from dangol.config.celery import app as celery_app
+
+celery_app.conf.task_always_eager = True
+
+CHROMIUM = os.environ.get("DANGOL_CHROMIUM", "/usr/bin/chromium")
+
+
+def _required(name: str) -> bool:
+    return os.environ.get(name, "") not in {"", "0", "false"}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if _required("DANGOL_REQUIRE_POSTGRES") and "postgresql" not in engine:
+        raise pytest.UsageError("DANGOL_REQUIRE_POSTGRES is set but the database is " + engine)
+
+
+def unavailable(reason: str, *, required_by: str) -> None:
+    """Skip a test whose service is missing, or fail it where ``required_by`` is set (CI)."""
+    if _required(required_by):
+        pytest.fail(f"{reason} (required: {required_by} is set)")
+    pytest.skip(reason)
+
+
+def is_postgres() -> bool:
+    return "postgresql" in settings.DATABASES["default"]["ENGINE"]
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def make_staff(role: str, email: str | None = None) -> User:
+    return User.objects.create_user(email or f"{role}@example.com", "a-long-password-1",
+                                    name=role.title(), role=role)
+
+
+@pytest.fixture
+def owner(db: None) -> User:
+    return make_staff(Role.OWNER)
+
+
+@pytest.fixture
+def owner_client(owner: User) -> Client:
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def api_token(owner: User) -> str:
+    issued = create_api_key(
+        actor=Actor(user=owner), name="test",
+        scopes=["customers.view", "customers.change", "customers.delete"],
+    )
+    return issued.token
+
+
+@pytest.fixture
+def api(api_token: str) -> Client:
+    """A client that sends the API key with every request."""
+    return Client(headers={"Authorization": f"Bearer {api_token}"})
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        unavailable(f"browser tests need chromium at {CHROMIUM}",
+                    required_by="DANGOL_REQUIRE_BROWSER")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's guard
+    # against database access from async code would otherwise refuse the
+    # live server's test data set-up.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield instance
+        instance.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
