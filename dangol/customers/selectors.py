@@ -39,11 +39,16 @@ def decode_cursor(cursor: str) -> int:
                           code="invalid_cursor") from None
 
 
-def paginate(queryset: QuerySet[Any], *, cursor: str | None, limit: int) -> Page[Any]:
-    """Keyset pagination by primary key: stable under inserts, fast at any depth."""
+def paginate(queryset: QuerySet[Any], *, cursor: str | None, limit: int,
+             newest_first: bool = False) -> Page[Any]:
+    """Keyset pagination by primary key: stable under inserts, fast at any depth.
+
+    No COUNT(*) is run, so a page costs the same at ten rows or ten million.
+    """
     if cursor:
-        queryset = queryset.filter(pk__gt=decode_cursor(cursor))
-    items = list(queryset.order_by("pk")[: limit + 1])
+        last = decode_cursor(cursor)
+        queryset = queryset.filter(pk__lt=last) if newest_first else queryset.filter(pk__gt=last)
+    items = list(queryset.order_by("-pk" if newest_first else "pk")[: limit + 1])
     more = len(items) > limit
     items = items[:limit]
     return Page(items, encode_cursor(items[-1].pk) if more and items else None)

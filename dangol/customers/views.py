@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,8 +18,12 @@ from dangol.web.decorators import permission_required
 @permission_required("customers.view")
 def customer_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
-    customers = selectors.search_customers(q=q).order_by("-pk")
-    page = Paginator(customers, 50, count=None).get_page(request.GET.get("page"))
+    try:
+        page = selectors.paginate(selectors.search_customers(q=q), newest_first=True,
+                                  cursor=request.GET.get("cursor"), limit=50)
+    except DomainError:
+        page = selectors.paginate(selectors.search_customers(q=q), newest_first=True,
+                                  cursor=None, limit=50)
     template = "customers/_rows.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
     return render(request, template, {"page": page, "q": q})
 

@@ -47,8 +47,8 @@ def test_repeating_an_order_replaces_its_lines(api):
 def test_unknown_customer_names_the_field(api):
     response = post(api, "/api/orders", order_body(customer_id="NOPE"))
     assert response.status_code == 422
-    assert response.json()["errors"] == [
-        {"field": "customer_id", "message": "no customer with ID NOPE"}]
+    [error] = response.json()["errors"]
+    assert error["field"] == "customer_id" and "NOPE" in error["message"]
     assert not Order.objects.exists()
 
 
