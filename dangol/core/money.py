@@ -19,24 +19,28 @@ def parse_amount(value: object, currency: str) -> Decimal:
     places than the currency allows (``1500.5`` KRW is refused, not rounded, so
     an import never silently changes an amount).
     """
-    if isinstance(value, float):
-        value = repr(value)
-    text = str(value).strip().replace(",", "")
-    try:
-        amount = Decimal(text)
-    except (InvalidOperation, ValueError):
-        raise ValueError(f"not an amount: {value!r}") from None
+    if isinstance(value, Decimal):
+        amount = value
+    else:
+        if isinstance(value, float):
+            value = repr(value)
+        try:
+            amount = Decimal(str(value).strip().replace(",", ""))
+        except (InvalidOperation, ValueError):
+            raise ValueError(f"not an amount: {value!r}") from None
     if not amount.is_finite():
         raise ValueError(f"not an amount: {value!r}")
     if amount < 0:
         raise ValueError("must not be negative")
     places = minor_units(currency)
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > places and amount != amount.quantize(
-        Decimal(1).scaleb(-places)
-    ):
+    exact = amount.quantize(_UNITS[places] if places in _UNITS else Decimal(1).scaleb(-places),
+                            rounding=ROUND_HALF_UP)
+    if exact != amount:
         raise ValueError(f"{currency} allows {places} decimal places")
-    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return exact
+
+
+_UNITS = {0: Decimal(1), 2: Decimal("0.01"), 3: Decimal("0.001")}
 
 
 @dataclass(frozen=True)

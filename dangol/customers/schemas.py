@@ -89,8 +89,9 @@ def _parse_date_text(value: Any) -> Any:
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and timezone.is_naive(value):
-        return timezone.make_aware(value)
+    """Read a time without an offset as the business's time zone (TIME_ZONE)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.get_default_timezone())
     return value
 
 
@@ -206,9 +207,9 @@ class OrderIn(InputModel):
         self.currency = (self.currency or settings.DEFAULT_CURRENCY).upper()
         for line in self.lines:
             line.unit_price = parse_amount(line.unit_price, self.currency)
-            if line.amount is None:
-                line.amount = line.unit_price * line.quantity
-            line.amount = parse_amount(line.amount, self.currency)
+            # A computed amount is exact already: a whole number times a valid price.
+            line.amount = (line.unit_price * line.quantity if line.amount is None
+                           else parse_amount(line.amount, self.currency))
         if self.total_amount is None:
             self.total_amount = sum((line.amount or Decimal(0) for line in self.lines),
                                     Decimal(0))
