@@ -39,7 +39,9 @@ def field_problems(error: ValidationError, *, skip: int = 0) -> list[FieldProble
     return [_problem(item, skip) for item in error.errors(include_url=False)]
 
 
-def validate_rows(model: type[M], rows: Sequence[Any]) -> tuple[list[tuple[int, M]], list[RowProblem]]:
+def validate_rows(
+    model: type[M], rows: Sequence[Any]
+) -> tuple[list[tuple[int, M]], list[RowProblem]]:
     """Validate ``rows`` against ``model`` in one pass.
 
     Returns the valid rows with their positions, and a RowProblem for each bad

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from dangol.accounts.actors import Actor
 from dangol.core.tabular import Table, TableError, count_data_rows, open_table
+from dangol.customers.models import ImportJob
 from dangol.customers.services.customers import bulk_upsert_customers, bulk_upsert_products
 from dangol.customers.services.orders import bulk_upsert_orders
-from dangol.customers.models import ImportJob
 
 # Column names each import understands: the field, then the other headers
 # (Korean exports and common English variants) that mean the same.

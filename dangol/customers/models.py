@@ -111,6 +111,9 @@ class ConsentEvent(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.channel}/{self.purpose} {self.action}"
+
 
 class Product(TimeStampedModel):
     external_id = models.CharField(_("product ID"), max_length=64, unique=True)
@@ -180,6 +183,9 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(unit_price__gte=0) & Q(amount__gte=0),
                                    name="orderline_amounts_not_negative"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}#{self.line_no}"
 
 
 class ImportJob(TimeStampedModel):

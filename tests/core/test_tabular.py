@@ -55,5 +55,5 @@ def test_repeated_column_names_are_refused(tmp_path):
 def test_other_file_types_are_refused(tmp_path):
     path = tmp_path / "c.pdf"
     path.write_text("x")
-    with pytest.raises(TableError, match=".csv or .xlsx"):
+    with pytest.raises(TableError, match=r"\.csv or \.xlsx"):
         open_table(path)

@@ -122,8 +122,9 @@ def _upsert_order_rows(orders: Sequence[OrderIn], customer_pks: dict[str, int],
     columns = ["external_id", "customer_id", "ordered_at", "currency", "status", "channel",
                "store", "total_amount", "created_at", "updated_at"]
     updated = [c for c in columns if c not in {"external_id", "created_at"}]
+    # Only quoted model metadata goes into the SQL text; values are parameters.
     sql = (
-        f"INSERT INTO {ops.quote_name(meta.db_table)} "
+        f"INSERT INTO {ops.quote_name(meta.db_table)} "  # noqa: S608
         f"({', '.join(ops.quote_name(c) for c in columns)}) "
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({ops.quote_name('external_id')}) DO UPDATE SET "
@@ -146,7 +147,7 @@ def _insert_line_rows(orders: Sequence[OrderIn], order_pks: dict[str, int],
     columns = ["order_id", "line_no", "product_id", "product_external_id", "quantity",
                "unit_price", "amount"]
     sql = (
-        f"INSERT INTO {ops.quote_name(OrderLine._meta.db_table)} "
+        f"INSERT INTO {ops.quote_name(OrderLine._meta.db_table)} "  # noqa: S608
         f"({', '.join(ops.quote_name(c) for c in columns)}) "
         f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
