@@ -105,3 +105,13 @@ def test_creating_a_key_on_the_page_shows_it_once(owner_client):
     token = response.context["issued"].token
     assert token in response.content.decode()
     assert token not in owner_client.get("/accounts/api-keys/").content.decode()
+
+
+def test_owner_sees_customers_in_the_admin(owner_client):
+    from tests.factories import OrderLineFactory
+
+    line = OrderLineFactory()
+    assert owner_client.get("/admin/customers/customer/").status_code == 200
+    page = owner_client.get(f"/admin/customers/order/{line.order_id}/change/")
+    assert page.status_code == 200
+    assert owner_client.get("/admin/accounts/auditentry/add/").status_code == 403
