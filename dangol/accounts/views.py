@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from dangol.accounts import selectors, services
 from dangol.accounts.actors import Actor, actor_from_request
 from dangol.accounts.forms import ApiKeyForm, StaffForm
+from dangol.accounts.permissions import Role
 from dangol.core.errors import DomainError
 from dangol.web.decorators import permission_required
 
@@ -71,8 +72,27 @@ def staff(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(email)s can now log in.") % {"email": user.email})
             return redirect("accounts:staff")
-    return render(request, "accounts/staff.html", {"form": form,
+    return render(request, "accounts/staff.html", {"form": form, "roles": Role.choices,
                                                    "staff": selectors.list_staff()})
+
+
+@login_required
+@permission_required("accounts.manage_staff")
+@require_POST
+def update_staff(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Change a staff member's role, or deactivate / reactivate them."""
+    actor = actor_from_request(request)
+    try:
+        if "role" in request.POST:
+            user = services.change_role(actor=actor, user_id=user_id, role=request.POST["role"])
+        else:
+            user = services.set_active(actor=actor, user_id=user_id,
+                                       active=request.POST.get("active") == "1")
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(email)s was updated.") % {"email": user.email})
+    return redirect("accounts:staff")
 
 
 @login_required

@@ -115,3 +115,14 @@ def test_owner_sees_customers_in_the_admin(owner_client):
     page = owner_client.get(f"/admin/customers/order/{line.order_id}/change/")
     assert page.status_code == 200
     assert owner_client.get("/admin/accounts/auditentry/add/").status_code == 403
+
+
+def test_staff_page_changes_roles_and_deactivates(owner_client):
+    agent = make_staff(Role.AGENT)
+    owner_client.post(f"/accounts/staff/{agent.pk}/", {"role": Role.ANALYST})
+    agent.refresh_from_db()
+    assert agent.role == Role.ANALYST
+    owner_client.post(f"/accounts/staff/{agent.pk}/", {"active": "0"})
+    agent.refresh_from_db()
+    assert not agent.is_active
+    assert AuditEntry.objects.filter(object_id=str(agent.pk), action="deactivate").exists()

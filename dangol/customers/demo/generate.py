@@ -3,7 +3,7 @@
 Customers buy as the BG/NBD model describes: while "alive", each buys at their
 own Poisson rate (gamma-distributed across customers) and after each purchase
 drops out with their own probability (beta-distributed); order times follow the
-seasons of a Korean shop. The same seed always gives the same shop.
+seasons of a Korean shop. The same seed on the same day gives the same shop.
 """
 
 from dataclasses import dataclass
