@@ -22,8 +22,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         page = selectors.paginate(selectors.search_customers(q=q), newest_first=True,
                                   cursor=request.GET.get("cursor"), limit=50)
     except DomainError:
-        page = selectors.paginate(selectors.search_customers(q=q), newest_first=True,
-                                  cursor=None, limit=50)
+        raise Http404(_("This page of results no longer exists.")) from None
     template = "customers/_rows.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
     return render(request, template, {"page": page, "q": q})
 
