@@ -1,4 +1,5 @@
 import hashlib
+from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
@@ -94,7 +95,7 @@ class ApiKey(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
 
-    def is_usable(self, now: "timezone.datetime | None" = None) -> bool:
+    def is_usable(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         if self.revoked_at is not None or not self.created_by.is_active:
             return False
