@@ -11,6 +11,7 @@ from dangol.accounts.actors import actor_from_request
 from dangol.core.errors import DomainError
 from dangol.customers import exports, imports, selectors
 from dangol.customers.services import imports as import_services
+from dangol.segments.selectors import explain_score, find_score
 from dangol.web.decorators import permission_required
 
 
@@ -33,12 +34,15 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.find_customer_by_pk(pk)
     if customer is None:
         raise Http404(_("No such customer."))
+    score = find_score(customer.pk)
     context = {
         "customer": customer,
         "summary": selectors.customer_summary(customer),
         "orders": selectors.list_orders(customer_id=customer.external_id)
         .order_by("-ordered_at")[:50],
         "consents": customer.consents.all(),
+        "score": score,
+        "score_explanation": explain_score(score) if score is not None else "",
     }
     return render(request, "customers/detail.html", context)
 

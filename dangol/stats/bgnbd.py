@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import digamma, expit, gammaln
+from scipy.special import digamma, expit, gammaln, hyp2f1
 
 from dangol.stats._grouping import GroupedCounts, pair_index
 from dangol.stats._inputs import customer_arrays, times_array
@@ -102,11 +102,30 @@ class BGNBDParams:
         eps = self.a - 1.0
         c = self.a + self.b + x - 1.0
         z = t / (self.alpha + age + t)
-        tail = bgnbd_tail(self.a + self.b - 1.0 - self.r, eps, c, z)
-        log_rest = np.log1p(-z)
-        if eps == 0.0:
-            return c * -(log_rest + tail)
-        return c * -np.expm1(eps * log_rest + np.log1p(eps * tail)) / eps
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tail = bgnbd_tail(self.a + self.b - 1.0 - self.r, eps, c, z)
+            log_rest = np.log1p(-z)
+            if eps == 0.0:
+                result = np.asarray(c * -(log_rest + tail), dtype=np.float64)
+            else:
+                result = np.asarray(c * -np.expm1(eps * log_rest + np.log1p(eps * tail)) / eps,
+                                    dtype=np.float64)
+        bad = ~np.isfinite(result)
+        if bad.any() and eps != 0.0:
+            # With a + b < 1, c is negative for x = 0 and the transformed series
+            # can leave log1p's domain; the textbook form is finite there.
+            result = result.copy()
+            result[bad] = self._if_alive_textbook(t, np.broadcast_to(x, result.shape)[bad],
+                                                  np.broadcast_to(age, result.shape)[bad])
+        return result
+
+    def _if_alive_textbook(self, t: float, x: FloatArray, age: FloatArray) -> FloatArray:
+        c = self.a + self.b + x - 1.0
+        z = t / (self.alpha + age + t)
+        ratio = (self.alpha + age) / (self.alpha + age + t)
+        hyp = hyp2f1(self.r + x, self.b + x, c, z)
+        return np.asarray(c / (self.a - 1.0) * (1.0 - ratio ** (self.r + x) * hyp),
+                          dtype=np.float64)
 
     def _alive(self, x: FloatArray, t_x: FloatArray, age: FloatArray) -> FloatArray:
         log_odds_dead = (self.r + x) * np.log1p((age - t_x) / (self.alpha + t_x)) + np.log(

@@ -129,3 +129,19 @@ def test_refuses_to_fit_without_enough_repeat_buyers() -> None:
     summary = PurchaseSummary(frequency=[0, 0, 1, 2], recency=[0, 0, 3, 5], T=[10, 10, 10, 10])
     with pytest.raises(NotEnoughDataError, match="at least 10 customers with a repeat purchase"):
         fit_bgnbd(summary)
+
+
+def test_expected_purchases_stay_finite_when_a_plus_b_is_below_one():
+    # Parameters fitted on a real demo shop: a + b - 1 < 0 made the transformed
+    # series leave log1p's domain for customers with no repeat purchase.
+
+    params = BGNBDParams(r=1.0, alpha=2.0, a=0.082, b=0.245)
+    x, t_x, age, t = 0.0, 0.0, 2.0, 90 / 7
+    got = float(np.ravel(params.expected_purchases(t, frequency=x, recency=t_x, T=age))[0])
+    c = params.a + params.b + x - 1
+    z = t / (params.alpha + age + t)
+    ratio = (params.alpha + age) / (params.alpha + age + t)
+    textbook = c / (params.a - 1) * (1 - ratio ** (params.r + x) * hyp2f1(params.r + x,
+                                                                         params.b + x, c, z))
+    assert np.isfinite(got)
+    assert got == pytest.approx(textbook, rel=1e-9)

@@ -31,6 +31,8 @@ def test_log_in_search_and_open_a_customer(browser, live_server, staff):
     page = context.new_page()
     log_in(page, live_server)
     assert page.locator("html").get_attribute("lang") == "ko"
+    english = page.locator(".lang-switch button[value=en]")
+    assert english.evaluate("b => getComputedStyle(b).color") != "rgb(255, 255, 255)"
     page.click("nav.main-nav >> text=고객")
     page.fill("input[name=q]", "김단골")
     page.wait_for_function("document.querySelectorAll('#customer-rows tbody tr').length === 1")
@@ -38,6 +40,9 @@ def test_log_in_search_and_open_a_customer(browser, live_server, staff):
     page.wait_for_url(f"**/customers/{customer.pk}/")
     assert page.locator("h1").inner_text() == "김단골"
     assert page.locator("[data-testid=order-count]").inner_text() == "1"
+    english.click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h2").first.inner_text() == "Profile"
     context.close()
 
 

@@ -80,3 +80,25 @@ def test_export_downloads(owner_client):
 
 def test_healthz(db):
     assert Client().get("/healthz").json() == {"status": "ok"}
+
+
+def test_customer_page_explains_the_score(owner_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangol.segments.services import score_customers
+    from tests.factories import OrderFactory
+
+    customer = CustomerFactory(name="김단골")
+    for days in (200, 100, 10):
+        OrderFactory(customer=customer, ordered_at=timezone.now() - timedelta(days=days))
+    page = owner_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert "dangol score" in page  # not scored yet
+    score_customers()
+    page = owner_client.get(f"/customers/{customer.pk}/",
+                            headers={"Accept-Language": "en"}).content.decode()
+    assert 'data-testid="score-explanation">bought 3 times, last 10 days ago' in page
+    assert 'data-testid="rfm-segment"' in page
+    korean = owner_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert "3회 구매, 마지막 구매 10일 전" in korean
