@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from dangol.config.env import data_dir, env_bool, env_int, env_list, env_str
@@ -176,6 +177,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Scores every customer each night, in the business's time zone.
+    "score-customers-nightly": {
+        "task": "dangol.segments.tasks.score_customers_task",
+        "schedule": crontab(hour=env_int("SCORING_HOUR", 3), minute=0),
+    },
+}
 
 # --- imports ---------------------------------------------------------------------
 IMPORT_DIR = DATA_DIR / "imports"
