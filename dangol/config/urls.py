@@ -12,5 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("dangol.accounts.urls")),
     path("customers/", include("dangol.customers.urls")),
+    path("segments/", include("dangol.segments.urls")),
     path("", include("dangol.web.urls")),
 ]

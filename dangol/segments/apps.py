@@ -6,3 +6,11 @@ class SegmentsConfig(AppConfig):
     name = "dangol.segments"
     label = "segments"
     verbose_name = _("Segments")
+
+    def ready(self) -> None:
+        from dangol.accounts.permissions import Role, register
+        from dangol.web.navigation import NavItem, add
+
+        register("segments.view", _("View segments, scores and retention"),
+                 {Role.ADMIN, Role.ANALYST, Role.MARKETER})
+        add(NavItem("segments", _("Retention"), "segments:retention", "segments.view", 30))
