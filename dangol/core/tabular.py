@@ -7,7 +7,6 @@ since a file can be plain ASCII for thousands of rows before its first Hangul.
 
 import codecs
 import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -153,8 +152,3 @@ def _open_xlsx(path: Path) -> Table:
             workbook.close()
 
     return Table(header, rows(), "xlsx")
-
-
-def write_csv(rows: Iterator[list[Any]] | list[list[Any]], handle: io.TextIOBase) -> None:
-    writer = csv.writer(handle)
-    writer.writerows(rows)

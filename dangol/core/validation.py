@@ -34,11 +34,6 @@ def _problem(item: Any, skip: int) -> FieldProblem:
     return FieldProblem(name, message)
 
 
-def field_problems(error: ValidationError, *, skip: int = 0) -> list[FieldProblem]:
-    """Turn a pydantic error into field-level problems (``skip`` drops leading loc parts)."""
-    return [_problem(item, skip) for item in error.errors(include_url=False)]
-
-
 def validate_rows(
     model: type[M], rows: Sequence[Any]
 ) -> tuple[list[tuple[int, M]], list[RowProblem]]:
