@@ -185,42 +185,66 @@ def bulk_upsert_customers(
     (the API); file imports audit the import job instead.
     """
     require(actor, "customers.change")
-    valid, rejected = validate_rows(CustomerIn, rows)
-    valid, duplicates = without_repeated_ids(valid)
-    result = BulkResult(rejected=sorted(rejected + duplicates, key=lambda r: r.index))
+    valid, result = _validate_batch(CustomerIn, rows)
     if not valid:
         return result
     with transaction.atomic():
-        ids = [data.external_id for _, data in valid]
-        existing = set(Customer.objects.filter(external_id__in=ids)
-                       .values_list("external_id", flat=True))
-        now = timezone.now()
-        groups: dict[tuple[str, ...], list[Customer]] = {}
-        for _, data in valid:
-            given = tuple(_given_fields(data, CUSTOMER_FIELDS))
-            values = {name: getattr(data, name) for name in given}
-            if values.get("joined_at") is None:
-                values["joined_at"] = now
-            groups.setdefault(given, []).append(
-                Customer(external_id=data.external_id, created_at=now, updated_at=now, **values)
-            )
-        for given, objects in groups.items():
-            Customer.objects.bulk_create(
-                objects, batch_size=500, update_conflicts=True, unique_fields=["external_id"],
-                update_fields=[*given, "updated_at"],
-            )
-        pks = dict(Customer.objects.filter(external_id__in=ids)
-                   .values_list("external_id", "pk"))
+        pks, touched = _write_batch(result, Customer, [d for _, d in valid], CUSTOMER_FIELDS,
+                                    fill=_default_joined_at)
         with_consents = {pks[d.external_id]: d.consents for _, d in valid if d.consents}
         if with_consents:
             _apply_consents(with_consents)
         if audit_each:
-            audited = [Customer(pk=pks[d.external_id]) for _, d in valid]
-            record_audit_many(actor=actor, action="upsert", objects=audited,
-                              fields=sorted({f for g in groups for f in g}))
-    result.created = sum(1 for i in ids if i not in existing)
-    result.updated = len(ids) - result.created
+            record_audit_many(actor=actor, action="upsert",
+                              objects=[Customer(pk=pk) for pk in pks.values()], fields=touched)
     return result
+
+
+def _default_joined_at(values: dict[str, Any], now: Any) -> None:
+    if values.get("joined_at") is None:
+        values["joined_at"] = now
+
+
+def _validate_batch(schema: type[Any], rows: Sequence[Any]) -> tuple[list[tuple[int, Any]],
+                                                                      BulkResult]:
+    """Validate ``rows``; returns the valid ones and a result holding the refused ones."""
+    valid, rejected = validate_rows(schema, rows)
+    valid, duplicates = without_repeated_ids(valid)
+    return valid, BulkResult(rejected=sorted(rejected + duplicates, key=lambda r: r.index))
+
+
+def _write_batch(
+    result: BulkResult, model: type[Any], items: list[Any], field_names: Sequence[str], *,
+    fill: Any = None, always: Sequence[str] = (),
+) -> tuple[dict[str, int], list[str]]:
+    """Insert or update validated ``items`` by external id; only given fields change.
+
+    Counts created/updated into ``result``; returns {external_id: pk} and the
+    field names written. Call inside a transaction.
+    """
+    ids = [item.external_id for item in items]
+    existing = set(model.objects.filter(external_id__in=ids)
+                   .values_list("external_id", flat=True))
+    now = timezone.now()
+    groups: dict[tuple[str, ...], list[Any]] = {}
+    for item in items:
+        given = tuple(sorted({*_given_fields(item, field_names), *always}))
+        values = {name: getattr(item, name) for name in given}
+        if fill is not None:
+            fill(values, now)
+        groups.setdefault(given, []).append(
+            model(external_id=item.external_id, created_at=now, updated_at=now, **values))
+    # One statement shape per set of given fields: an update must not blank
+    # the fields a row did not mention.
+    for given, objects in groups.items():
+        model.objects.bulk_create(
+            objects, batch_size=500, update_conflicts=True, unique_fields=["external_id"],
+            update_fields=[*given, "updated_at"],
+        )
+    result.created += sum(1 for i in ids if i not in existing)
+    result.updated += sum(1 for i in ids if i in existing)
+    pks = dict(model.objects.filter(external_id__in=ids).values_list("external_id", "pk"))
+    return pks, sorted({f for g in groups for f in g})
 
 
 def without_repeated_ids(valid: list[tuple[int, Any]]) -> tuple[list[tuple[int, Any]],
@@ -271,35 +295,15 @@ def bulk_upsert_products(
 ) -> BulkResult:
     """Validate and upsert many products; bad rows are refused by index."""
     require(actor, "customers.change")
-    valid, rejected = validate_rows(ProductIn, rows)
-    valid, duplicates = without_repeated_ids(valid)
-    result = BulkResult(rejected=sorted(rejected + duplicates, key=lambda r: r.index))
+    valid, result = _validate_batch(ProductIn, rows)
     if not valid:
         return result
     with transaction.atomic():
-        ids = [data.external_id for _, data in valid]
-        existing = set(Product.objects.filter(external_id__in=ids)
-                       .values_list("external_id", flat=True))
-        now = timezone.now()
-        groups: dict[tuple[str, ...], list[Product]] = {}
-        for _, data in valid:
-            given = tuple(sorted({*_given_fields(data, PRODUCT_FIELDS), "currency"}))
-            groups.setdefault(given, []).append(Product(
-                external_id=data.external_id, created_at=now, updated_at=now,
-                **{n: getattr(data, n) for n in given},
-            ))
-        for given, objects in groups.items():
-            Product.objects.bulk_create(
-                objects, batch_size=500, update_conflicts=True, unique_fields=["external_id"],
-                update_fields=[*given, "updated_at"],
-            )
+        pks, touched = _write_batch(result, Product, [d for _, d in valid], PRODUCT_FIELDS,
+                                    always=("currency",))
         if audit_each:
-            pks = Product.objects.filter(external_id__in=ids).values_list("pk", flat=True)
             record_audit_many(actor=actor, action="upsert",
-                              objects=[Product(pk=pk) for pk in pks],
-                              fields=sorted({f for g in groups for f in g}))
-    result.created = sum(1 for i in ids if i not in existing)
-    result.updated = len(ids) - result.created
+                              objects=[Product(pk=pk) for pk in pks.values()], fields=touched)
     return result
 
 
