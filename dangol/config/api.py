@@ -100,6 +100,15 @@ def _register_routers() -> None:
     api.add_router("/customers", customers_router)
     api.add_router("/products", products_router)
     api.add_router("/orders", orders_router)
+    from dangol.engagement.api import router as engagement_router
+    from dangol.loyalty.api import router as loyalty_router
+    from dangol.surveys.api import router as surveys_router
+    from dangol.webhooks.api import router as webhooks_router
+
+    api.add_router("/surveys", surveys_router)
+    api.add_router("/loyalty", loyalty_router)
+    api.add_router("/engagement", engagement_router)
+    api.add_router("/webhooks", webhooks_router)
 
 
 _register_routers()

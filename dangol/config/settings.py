@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "dangol.accounts",
     "dangol.customers",
     "dangol.segments",
+    "dangol.engagement",
+    "dangol.webhooks",
+    "dangol.surveys",
+    "dangol.loyalty",
     "dangol.feedback",
     "dangol.web",
 ]

@@ -13,5 +13,9 @@ urlpatterns = [
     path("accounts/", include("dangol.accounts.urls")),
     path("customers/", include("dangol.customers.urls")),
     path("segments/", include("dangol.segments.urls")),
+    path("surveys/", include("dangol.surveys.urls")),
+    path("loyalty/", include("dangol.loyalty.urls")),
+    path("engagement/", include("dangol.engagement.urls")),
+    path("webhooks/", include("dangol.webhooks.urls")),
     path("", include("dangol.web.urls")),
 ]

@@ -15,6 +15,7 @@ from dangol.core.validation import RowProblem, validate_rows
 from dangol.customers.models import Customer, Order, OrderLine, Product
 from dangol.customers.schemas import OrderIn
 from dangol.customers.services.customers import BulkResult, without_repeated_ids
+from dangol.customers.signals import orders_written
 
 ORDER_FIELDS = ("customer_id", "ordered_at", "currency", "status", "channel", "store",
                 "total_amount")
@@ -93,6 +94,7 @@ def write_orders(
         record_audit_many(actor=actor, action="upsert",
                           objects=[Order(pk=pk) for pk in order_pks.values()],
                           fields=[*ORDER_FIELDS, "lines"])
+    orders_written.send(sender=Order, order_pks=list(order_pks.values()))
     created = len(ids) - len(existing)
     return created, len(existing)
 
