@@ -6,3 +6,16 @@ class SurveysConfig(AppConfig):
     name = "dangol.surveys"
     label = "surveys"
     verbose_name = _("Surveys")
+
+    def ready(self) -> None:
+        from dangol.accounts.permissions import Role, register
+        from dangol.web.navigation import NavItem, add
+
+        register("surveys.view", _("View surveys and their results"),
+                 {Role.ADMIN, Role.ANALYST, Role.MARKETER, Role.AGENT})
+        register("surveys.manage", _("Build, publish and close surveys"),
+                 {Role.ADMIN, Role.MARKETER})
+        register("surveys.send", _("Send survey invitations"), {Role.ADMIN, Role.MARKETER})
+        register("surveys.respond", _("Submit responses through the API"),
+                 {Role.ADMIN, Role.MARKETER})
+        add(NavItem("surveys", _("Surveys"), "surveys:list", "surveys.view", 15))

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from dangol.surveys import views
+
 app_name = "surveys"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.survey_list, name="list"),
+]
