@@ -17,5 +17,6 @@ urlpatterns = [
     path("loyalty/", include("dangol.loyalty.urls")),
     path("engagement/", include("dangol.engagement.urls")),
     path("webhooks/", include("dangol.webhooks.urls")),
+    path("", include("dangol.surveys.public_urls")),
     path("", include("dangol.web.urls")),
 ]

@@ -10,6 +10,7 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from dangol.accounts.permissions import Role, register
         from dangol.web.navigation import NavItem, add
+        from dangol.webhooks.events import register_event_type
 
         register("surveys.view", _("View surveys and their results"),
                  {Role.ADMIN, Role.ANALYST, Role.MARKETER, Role.AGENT})
@@ -18,4 +19,5 @@ class SurveysConfig(AppConfig):
         register("surveys.send", _("Send survey invitations"), {Role.ADMIN, Role.MARKETER})
         register("surveys.respond", _("Submit responses through the API"),
                  {Role.ADMIN, Role.MARKETER})
+        register_event_type("survey.response.completed", _("Survey response completed"))
         add(NavItem("surveys", _("Surveys"), "surveys:list", "surveys.view", 15))
