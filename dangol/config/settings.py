@@ -211,3 +211,21 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# --- surveys -------------------------------------------------------------------------
+# No customer is invited to a survey more than once in this many days (all surveys).
+SURVEY_CONTACT_DAYS = env_int("SURVEY_CONTACT_DAYS", 30)
+# New anonymous responses per client address and survey per hour.
+SURVEY_RATE_LIMIT_PER_HOUR = env_int("SURVEY_RATE_LIMIT_PER_HOUR", 30)
+
+# Rate limits are shared by every web process: Redis when configured, else a
+# folder of files beside the database (one machine).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+         "LOCATION": env_str("CACHE_URL")}
+        if env_str("CACHE_URL") else
+        {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+         "LOCATION": str(DATA_DIR / "cache")}
+    ),
+}
