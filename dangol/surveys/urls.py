@@ -1,8 +1,8 @@
 from django.urls import path
 
-from dangol.surveys import views
+from dangol.surveys.views import builder
 
 app_name = "surveys"
 urlpatterns = [
-    path("", views.survey_list, name="list"),
+    path("", builder.survey_list, name="list"),
 ]

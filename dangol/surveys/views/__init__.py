@@ -1,0 +1,1 @@
+"""Staff pages for surveys, one module per area (thin: authorise, call, render)."""
