@@ -187,6 +187,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.segments.tasks.score_customers_task",
         "schedule": crontab(hour=env_int("SCORING_HOUR", 3), minute=0),
     },
+    # Sends webhook deliveries whose retry is due or that a stopped worker left behind.
+    "send-due-webhooks": {
+        "task": "dangol.webhooks.tasks.send_due_deliveries_task",
+        "schedule": 60.0,
+    },
 }
 
 # --- imports ---------------------------------------------------------------------

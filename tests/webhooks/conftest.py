@@ -1,0 +1,3 @@
+from tests.webhooks.receiver import webhook_receiver
+
+__all__ = ["webhook_receiver"]
