@@ -160,6 +160,25 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dangol <noreply@localhost>")
 
+# --- messages to customers (engagement) -----------------------------------------
+# The advertiser named in every ad (정보통신망법 §50④): name, contact, postal address,
+# and the free 080 opt-out number that SMS/Kakao ads must end with.
+DANGOL_SENDER_NAME = env_str("SENDER_NAME")
+DANGOL_SENDER_EMAIL = env_str("SENDER_EMAIL")
+DANGOL_SENDER_PHONE = env_str("SENDER_PHONE")
+DANGOL_SENDER_ADDRESS = env_str("SENDER_ADDRESS")
+DANGOL_OPTOUT_NUMBER = env_str("OPTOUT_NUMBER")
+# The address customers reach this site at, for links in messages (unsubscribe).
+DANGOL_PUBLIC_URL = env_str("PUBLIC_URL", "http://localhost:8000")
+# SMS/KakaoTalk provider: "" (none), "http" (generic JSON API) or "solapi".
+DANGOL_SMS_PROVIDER = env_str("SMS_PROVIDER")
+DANGOL_SMS_URL = env_str("SMS_URL")
+DANGOL_SMS_API_KEY = env_str("SMS_API_KEY")
+DANGOL_SMS_API_SECRET = env_str("SMS_API_SECRET")
+DANGOL_SMS_SENDER = env_str("SMS_SENDER")
+DANGOL_SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET")
+DANGOL_KAKAO_PF_ID = env_str("KAKAO_PF_ID")
+
 # --- background work ----------------------------------------------------------
 _QUEUE_DIR = DATA_DIR / "queue"
 CELERY_BROKER_URL = env_str("BROKER_URL", "filesystem://")
@@ -187,9 +206,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.segments.tasks.score_customers_task",
         "schedule": crontab(hour=env_int("SCORING_HOUR", 3), minute=0),
     },
-    # Sends webhook deliveries whose retry is due or that a stopped worker left behind.
-    "send-due-webhooks": {
-        "task": "dangol.webhooks.tasks.send_due_deliveries_task",
+    # Sends messages whose retry is due or that a crashed worker left behind.
+    "send-due-messages": {
+        "task": "dangol.engagement.tasks.send_due_messages_task",
         "schedule": 60.0,
     },
 }

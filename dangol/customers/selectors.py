@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangol.core.errors import DomainError, NotFound
-from dangol.customers.models import Customer, ImportJob, Order, Product
+from dangol.customers.models import Consent, Customer, ImportJob, Order, Product
 
 T = TypeVar("T")
 
@@ -200,3 +200,9 @@ def get_import_job(pk: int) -> ImportJob:
     if job is None:
         raise NotFound("No such import.")
     return job
+
+
+def find_consent(*, customer_id: int, channel: str, purpose: str) -> Consent | None:
+    """The consent row of one customer for one channel and purpose, if ever recorded."""
+    return Consent.objects.filter(customer_id=customer_id, channel=channel,
+                                  purpose=purpose).first()

@@ -6,3 +6,11 @@ class EngagementConfig(AppConfig):
     name = "dangol.engagement"
     label = "engagement"
     verbose_name = _("Engagement")
+
+    def ready(self) -> None:
+        from dangol.accounts.permissions import Role, register
+        from dangol.web.navigation import NavItem, add
+
+        register("engagement.view", _("View messages sent to customers"),
+                 {Role.ADMIN, Role.MARKETER, Role.AGENT})
+        add(NavItem("engagement", _("Messages"), "engagement:messages", "engagement.view", 60))

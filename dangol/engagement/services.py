@@ -1,0 +1,163 @@
+"""Writes for the messaging outbox: queueing messages and customers' opt-outs.
+
+Every message to a customer goes through ``queue_message``. The law's checks
+run there; a message the law forbids is kept with status ``blocked`` and the
+reason, never silently dropped and never sent.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangol.accounts.actors import Actor
+from dangol.core.errors import FieldProblem, NotFound, ValidationFailed
+from dangol.core.transactions import enqueue_after_commit
+from dangol.customers.models import Customer
+from dangol.customers.schemas import ConsentIn, CustomerIn
+from dangol.customers.services import upsert_customer
+from dangol.engagement import compliance, tasks
+from dangol.engagement.models import BlockReason, Channel, Message, MessageEvent, Purpose, Status
+from dangol.engagement.tokens import unsubscribe_url
+
+MAX_SUBJECT = 255
+
+
+def queue_message(
+    *,
+    customer: Customer,
+    channel: str,
+    purpose: str,
+    body: str,
+    subject: str = "",
+    html_body: str | None = None,
+    language: str | None = None,
+    source: str = "",
+    dedupe_key: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Message:
+    """Store a message for ``customer`` and send it after the caller's transaction commits.
+
+    Call inside the caller's transaction. Queueing a ``dedupe_key`` again returns
+    the first message unchanged. Ads get the label, sender details and opt-out the
+    law asks for; a message the law forbids is stored ``blocked`` with its reason.
+    Raises ValidationFailed for an unknown channel or purpose, an empty body, or an
+    e-mail without subject.
+    """
+    _check_input(channel=channel, purpose=purpose, body=body, subject=subject,
+                 source=source, dedupe_key=dedupe_key)
+    if dedupe_key:
+        existing = Message.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    now = timezone.now()
+    language = language or customer.language or "ko"
+    message = Message(
+        customer=customer, channel=channel, purpose=purpose, language=language,
+        subject=subject.strip(), body=body, html_body=html_body or "", headers=headers or {},
+        to_address=compliance.address_for(customer, channel), source=source,
+        dedupe_key=dedupe_key or None,
+    )
+    reason = compliance.contact_block(customer=customer, channel=channel, purpose=purpose,
+                                      at=now)
+    if reason is None and purpose == Purpose.AD:
+        reason = _apply_ad_rules(message)
+    if reason is not None:
+        message.status = Status.BLOCKED
+        message.block_reason = reason
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        # Another transaction queued the same key between our read and insert.
+        first = Message.objects.filter(dedupe_key=dedupe_key).first() if dedupe_key else None
+        if first is None:
+            raise
+        return first
+    MessageEvent.objects.create(message=message, status=message.status, at=now,
+                                detail=str(reason.label) if reason else "")
+    if message.status == Status.QUEUED:
+        enqueue_after_commit(tasks.deliver_message_task, message.pk)
+    return message
+
+
+def _check_input(*, channel: str, purpose: str, body: str, subject: str, source: str,
+                 dedupe_key: str | None) -> None:
+    problems = []
+    if channel not in Channel.values:
+        problems.append(FieldProblem("channel", _("Use one of: %(values)s.")
+                                     % {"values": ", ".join(Channel.values)}))
+    if purpose not in Purpose.values:
+        problems.append(FieldProblem("purpose", _("Use one of: %(values)s.")
+                                     % {"values": ", ".join(Purpose.values)}))
+    if not body.strip():
+        problems.append(FieldProblem("body", _("A message needs a body.")))
+    if channel == Channel.EMAIL and not subject.strip():
+        problems.append(FieldProblem("subject", _("An e-mail needs a subject.")))
+    if len(subject) > MAX_SUBJECT - len(compliance.AD_LABEL) - 1:
+        problems.append(FieldProblem("subject", _("At most %(n)s characters.")
+                                     % {"n": MAX_SUBJECT - len(compliance.AD_LABEL) - 1}))
+    if len(source) > 64:
+        problems.append(FieldProblem("source", _("At most %(n)s characters.") % {"n": 64}))
+    if dedupe_key is not None and len(dedupe_key) > 200:
+        problems.append(FieldProblem("dedupe_key", _("At most %(n)s characters.") % {"n": 200}))
+    if problems:
+        raise ValidationFailed(problems, _("The message cannot be queued."))
+
+
+def _apply_ad_rules(message: Message) -> BlockReason | None:
+    """Add the ad label, sender and opt-out to ``message``; the reason if that cannot be done."""
+    try:
+        if message.channel == Channel.EMAIL:
+            content = compliance.email_ad_content(
+                subject=message.subject, body=message.body, html_body=message.html_body,
+                headers=message.headers, language=message.language,
+                unsubscribe_url=unsubscribe_url(customer_id=message.customer_id,
+                                                channel=message.channel),
+            )
+            message.subject = content.subject
+            message.body = content.body
+            message.html_body = content.html_body
+            message.headers = content.headers
+        else:
+            message.body = compliance.label_text_ad(message.body)
+    except compliance.AdContentError as error:
+        return error.reason
+    return None
+
+
+# --- opt-outs ---------------------------------------------------------------------------
+
+
+def withdraw_ad_consent(*, customer_id: int, channel: str, source: str) -> Customer:
+    """Withdraw ``customer_id``'s advertising consent for ``channel`` (unsubscribe, STOP).
+
+    Goes through the customers service, which records a ConsentEvent and an audit
+    row. Idempotent: withdrawing again changes nothing. Raises NotFound.
+    """
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(_("No such customer."))
+    actor = Actor(label=source)
+    data = CustomerIn(external_id=customer.external_id, consents=[
+        ConsentIn(channel=channel, purpose="ad", granted=False, source=source)])
+    with transaction.atomic():
+        upsert_customer(actor=actor, data=data)
+        # Ads still waiting in the outbox must not go out after the opt-out.
+        _block_waiting_ads(customer_id=customer.pk, channel=channel)
+    return customer
+
+
+def _block_waiting_ads(*, customer_id: int, channel: str) -> None:
+    waiting = list(Message.objects.select_for_update().filter(
+        customer_id=customer_id, channel=channel, purpose=Purpose.AD, status=Status.QUEUED))
+    now = timezone.now()
+    for message in waiting:
+        message.status = Status.BLOCKED
+        message.block_reason = BlockReason.CONSENT_WITHDRAWN
+        message.next_attempt_at = None
+        message.updated_at = now
+    Message.objects.bulk_update(waiting, ["status", "block_reason", "next_attempt_at",
+                                          "updated_at"])
+    MessageEvent.objects.bulk_create([
+        MessageEvent(message=m, status=Status.BLOCKED, at=now,
+                     detail=str(BlockReason.CONSENT_WITHDRAWN.label)) for m in waiting])
