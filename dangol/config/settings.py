@@ -211,6 +211,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.engagement.tasks.send_due_messages_task",
         "schedule": 60.0,
     },
+    # Sends webhook deliveries whose retry is due or that a stopped worker left behind.
+    "send-due-webhooks": {
+        "task": "dangol.webhooks.tasks.send_due_deliveries_task",
+        "schedule": 60.0,
+    },
 }
 
 # --- imports ---------------------------------------------------------------------
