@@ -104,3 +104,7 @@ def browser() -> Iterator[object]:
         yield instance
         instance.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+# A real SMTP server and a fake SMS provider for any test that sends messages.
+from tests.fixtures_messaging import *  # noqa: E402, F403

@@ -6,7 +6,6 @@ import pytest
 
 from dangol.customers.models import Consent
 from tests.factories import CustomerFactory
-from tests.fixtures_messaging import *  # noqa: F403
 
 
 @pytest.fixture
