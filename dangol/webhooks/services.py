@@ -201,6 +201,11 @@ def delete_endpoint(*, actor: Actor, endpoint_id: int) -> None:
         endpoint.delete()
 
 
+def aware(moment: datetime) -> datetime:
+    """``moment``, read in the business time zone when it carries none."""
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 # --- replay and test ---------------------------------------------------------------------
 
 
@@ -222,6 +227,7 @@ def replay(*, actor: Actor, endpoint_id: int, event_type: str, since: datetime,
     """
     require(actor, PERMISSION)
     event_type = (event_type or "").strip() or events.ALL
+    since, until = aware(since), aware(until)
     problems: list[FieldProblem] = []
     if event_type != events.ALL and not events.is_known(event_type):
         problems.append(FieldProblem("event_type", _("Unknown event type: %(types)s")
