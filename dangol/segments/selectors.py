@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -30,3 +31,9 @@ def explain_score(score: CustomerScore) -> str:
         "bought %(count)d times, last %(days)d days ago — %(percent)d %% likely still active",
         score.order_count,
     ) % values
+
+
+def customer_pks_in_rfm_segment(segment: str) -> QuerySet[CustomerScore]:
+    """Primary keys of the customers whose latest score puts them in RFM ``segment``."""
+    return CustomerScore.objects.filter(rfm_segment=segment).values_list("customer_id",
+                                                                         flat=True)
