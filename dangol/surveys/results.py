@@ -196,3 +196,56 @@ def nps_trend(survey: Survey, key: str, *, months: int = 12) -> list[dict[str, A
                                               detractors=row["det"])
         trend.append({"month": row["month"].strftime("%Y-%m"), "nps": result})
     return trend
+
+
+# Listing responses and answers (the responses page, exports, text analysis) ----------
+
+NPS_CATEGORIES = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
+
+
+def find_survey(pk: int) -> Survey | None:
+    return Survey.objects.select_related("current_version").filter(pk=pk).first()
+
+
+def survey_definitions(survey: Survey) -> list[tuple[int, Definition]]:
+    """Every published version's questions, newest version first."""
+    return [(number, Definition.model_validate(definition))
+            for number, definition in survey.versions.order_by("-number")
+            .values_list("number", "definition")]
+
+
+def headline_nps_key(survey: Survey) -> str | None:
+    """Key of the first NPS question of the live version (else of the newest version)."""
+    for _number, definition in survey_definitions(survey):
+        for question in definition.questions:
+            if question.type == QuestionType.NPS:
+                return question.key
+    return None
+
+
+def filter_responses(
+    survey: Survey, *, flt: ResultFilter | None = None, nps_category: str = "",
+    nps_key: str | None = None, response_pks: QuerySet[Any] | None = None,
+) -> QuerySet[Response]:
+    """Completed responses that ``flt`` selects, optionally only one NPS category
+    ("promoter", "passive", "detractor" of question ``nps_key``) and only ``response_pks``."""
+    responses = (flt or ResultFilter()).responses(survey)
+    if nps_category in NPS_CATEGORIES and nps_key:
+        low, high = NPS_CATEGORIES[nps_category]
+        responses = responses.filter(pk__in=Answer.objects.filter(
+            survey=survey, question=nps_key, row="", number__gte=low, number__lte=high,
+        ).values("response_id"))
+    if response_pks is not None:
+        responses = responses.filter(pk__in=response_pks)
+    return responses
+
+
+def text_answers(*, survey_pk: int | None = None,
+                 response_pk: int | None = None) -> QuerySet[Answer]:
+    """Answers holding free text (text questions and "other, please specify"), by pk."""
+    answers = Answer.objects.exclude(text="").filter(response__status=Response.Status.COMPLETED)
+    if survey_pk is not None:
+        answers = answers.filter(survey_id=survey_pk)
+    if response_pk is not None:
+        answers = answers.filter(response_id=response_pk)
+    return answers.order_by("pk")

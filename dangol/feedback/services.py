@@ -1,0 +1,37 @@
+"""Writes of the feedback app: text analysis of survey answers, now or in the worker.
+
+The analysis itself lives in :mod:`dangol.feedback.analysis` (the task calls it
+there, so that this module can name the task without an import cycle).
+"""
+
+from __future__ import annotations
+
+from dangol.core.transactions import enqueue_after_commit
+from dangol.feedback.analysis import (
+    BackfillResult,
+    analyse_pending_answers,
+    analyse_survey_response,
+)
+from dangol.feedback.tasks import analyse_pending_task, analyse_response_task
+
+__all__ = [
+    "BackfillResult",
+    "analyse_pending_answers",
+    "analyse_survey_response",
+    "queue_pending_analysis",
+    "queue_response_analysis",
+]
+
+
+def queue_response_analysis(*, response_pk: int) -> None:
+    """Analyse a completed response's free-text answers in the worker, after commit.
+
+    Call it inside the transaction that completes the response; nothing is
+    queued when that transaction rolls back.
+    """
+    enqueue_after_commit(analyse_response_task, response_pk)
+
+
+def queue_pending_analysis(*, chunk_size: int = 500) -> None:
+    """Ask the worker to analyse every answer not analysed yet (after commit)."""
+    enqueue_after_commit(analyse_pending_task, chunk_size)
