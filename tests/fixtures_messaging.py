@@ -144,7 +144,7 @@ def smtp_server(_smtp_controller: SmtpServer, settings: Any) -> SmtpServer:
 class ProviderRequest:
     method: str
     path: str
-    headers: dict[str, str]
+    headers: Any  # an email.message.Message: case-insensitive, None when missing
     body: bytes
 
     @property
@@ -189,7 +189,7 @@ def _handler_for(provider: FakeSmsProvider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            request = ProviderRequest("POST", self.path, dict(self.headers.items()),
+            request = ProviderRequest("POST", self.path, self.headers,
                                       self.rfile.read(length))
             status, body = provider.reply(request)
             data = json.dumps(body).encode()

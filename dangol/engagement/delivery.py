@@ -38,8 +38,8 @@ def deliver_message(*, message_id: int, now: datetime | None = None) -> Message 
     None when there is no such message.
     """
     now = now or timezone.now()
-    message = _claim(message_id, now)
-    if message is None or message.status != Status.SENDING:
+    message, claimed = _claim(message_id, now)
+    if message is None or not claimed:
         return message
     try:
         sent = _send(message)
@@ -49,16 +49,17 @@ def deliver_message(*, message_id: int, now: datetime | None = None) -> Message 
 
 
 @transaction.atomic
-def _claim(message_id: int, now: datetime) -> Message | None:
+def _claim(message_id: int, now: datetime) -> tuple[Message | None, bool]:
+    """Mark the message ``sending`` if it is due; returns it and whether this run claimed it."""
     message = Message.objects.select_for_update().select_related("customer").filter(
         pk=message_id).first()
     if message is None:
-        return None
+        return None, False
     stale = message.status == Status.SENDING and message.updated_at < now - STALE_SENDING
     due = message.status == Status.QUEUED and (message.next_attempt_at is None
                                                or message.next_attempt_at <= now)
     if not (due or stale):
-        return message
+        return message, False
     if message.purpose == Purpose.AD:
         reason = compliance.contact_block(customer=message.customer, channel=message.channel,
                                           purpose=message.purpose, at=now)
@@ -66,18 +67,18 @@ def _claim(message_id: int, now: datetime) -> Message | None:
             message.status = Status.QUEUED
             message.next_attempt_at = compliance.next_daytime(now, message.to_address)
             _save(message, now, str(reason.label))
-            return message
+            return message, False
         if reason is not None:
             message.status = Status.BLOCKED
             message.block_reason = reason
             message.next_attempt_at = None
             _save(message, now, str(reason.label))
-            return message
+            return message, False
     message.status = Status.SENDING
     message.attempts += 1
     message.next_attempt_at = None
     _save(message, now, "")
-    return message
+    return message, True
 
 
 def _send(message: Message) -> Sent:

@@ -1,11 +1,19 @@
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from dangol.customers.models import Consent
 from tests.factories import CustomerFactory
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def seoul(hour: int, minute: int = 0) -> datetime:
+    """A fixed moment on 2026-11-23 in Seoul, for tests of the night-time rule."""
+    return datetime(2026, 11, 23, hour, minute, tzinfo=SEOUL)
 
 
 @pytest.fixture

@@ -56,3 +56,27 @@ def test_delivering_twice_sends_once(customer, smtp_server, run_on_commit):
                                 subject="한 번만", body="b")
     deliver_message(message_id=message.pk)
     assert len(smtp_server.messages) == 1
+
+
+def test_a_temporary_smtp_refusal_is_retried(customer, smtp_server, run_on_commit):
+    smtp_server.fail_next(1, "451 4.3.0 Mailbox busy")
+    with run_on_commit():
+        message = queue_message(customer=customer, channel="email", purpose="transactional",
+                                subject="재시도", body="b")
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.QUEUED, 1)
+    assert "451" in message.error
+    deliver_message(message_id=message.pk, now=message.next_attempt_at)
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+    assert [m["Subject"] for m in smtp_server.messages] == ["재시도"]
+
+
+def test_a_refused_recipient_fails_without_retry(customer, smtp_server, run_on_commit):
+    smtp_server.refuse_recipients("550 5.1.1 No such user")
+    with run_on_commit():
+        message = queue_message(customer=customer, channel="email", purpose="transactional",
+                                subject="s", body="b")
+    message.refresh_from_db()
+    assert (message.status, message.next_attempt_at) == (Status.FAILED, None)
+    assert "550" in message.error
