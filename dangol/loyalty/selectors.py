@@ -1,0 +1,148 @@
+"""Reads of the loyalty program: balances, ledger history, orders to earn on, figures."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from dangol.customers.models import Order, OrderLine
+from dangol.loyalty.models import Account, EarnRule, Entry, EntryKind, Event, Lot, Program
+
+
+@dataclass(frozen=True)
+class OrderForPoints:
+    pk: int
+    customer_pk: int
+    ordered_at: datetime
+    total_amount: Decimal
+    currency: str
+    status: str
+    lines: list[tuple[Decimal, int | None, str]]  # (amount, product pk, category)
+
+
+def orders_for_points(*, order_pks: list[int]) -> list[OrderForPoints]:
+    """The orders with their lines' amounts and categories, in two queries."""
+    lines: dict[int, list[tuple[Decimal, int | None, str]]] = {}
+    for order_id, amount, product_id, category in OrderLine.objects.filter(
+        order_id__in=order_pks
+    ).values_list("order_id", "amount", "product_id", "product__category"):
+        lines.setdefault(order_id, []).append((amount, product_id, category or ""))
+    return [
+        OrderForPoints(pk, customer_id, ordered_at, total, currency, status, lines.get(pk, []))
+        for pk, customer_id, ordered_at, total, currency, status in Order.objects.filter(
+            pk__in=order_pks
+        )
+        .order_by("pk")
+        .values_list("pk", "customer_id", "ordered_at", "total_amount", "currency", "status")
+    ]
+
+
+def active_rules(*, program: Program) -> list[EarnRule]:
+    return list(EarnRule.objects.filter(program=program, active=True))
+
+
+def find_default_program() -> Program | None:
+    return Program.objects.filter(is_default=True).first()
+
+
+def find_account(*, customer_pk: int, program: Program | None = None) -> Account | None:
+    program = program or find_default_program()
+    if program is None:
+        return None
+    return Account.objects.filter(program=program, customer_id=customer_pk).first()
+
+
+@dataclass(frozen=True)
+class BalanceSummary:
+    balance: int  # every unexpired point, pending ones included
+    spendable: int
+    pending: int
+    debt: int
+    expiring: list[tuple[datetime, int]]  # (expiry, points) in the coming window
+    lifetime_earned: int
+
+
+def balance_summary(
+    *, account: Account | None, at: datetime | None = None, expiring_within_days: int = 90
+) -> BalanceSummary:
+    """The account's points as of ``at``: points past their expiry count as gone."""
+    if account is None:
+        return BalanceSummary(0, 0, 0, 0, [], 0)
+    at = at or timezone.now()
+    live = Lot.objects.filter(account=account, remaining__gt=0, expires_at__gt=at)
+    figures = live.aggregate(
+        total=Sum("remaining"), pending=Sum("remaining", filter=Q(available_at__gt=at))
+    )
+    total = figures["total"] or 0
+    pending = figures["pending"] or 0
+    expiring = list(
+        live.filter(expires_at__lte=at + timedelta(days=expiring_within_days))
+        .values_list("expires_at")
+        .annotate(points=Sum("remaining"))
+        .order_by("expires_at")
+        .values_list("expires_at", "points")
+    )
+    return BalanceSummary(
+        total, total - pending, pending, account.debt, expiring, account.lifetime_earned
+    )
+
+
+def ledger_history(*, account: Account) -> QuerySet[Entry]:
+    return Entry.objects.filter(account=account).select_related("staff").order_by("-id")
+
+
+def get_event(*, event_id: int) -> Event | None:
+    return Event.objects.filter(pk=event_id).first()
+
+
+@dataclass(frozen=True)
+class ProgramFigures:
+    members: int
+    active_members: int  # earned or redeemed in the last 90 days
+    outstanding_points: int
+    liability: Decimal  # outstanding points × point value, in the program currency
+    earned: int
+    redeemed: int
+    expired: int
+    redemption_rate: float | None  # redeemed ÷ earned
+    breakage: float | None  # expired ÷ earned
+
+
+def program_figures(*, program: Program, at: datetime | None = None) -> ProgramFigures:
+    """Program KPIs counted in SQL."""
+    at = at or timezone.now()
+    accounts = Account.objects.filter(program=program).aggregate(
+        members=Count("pk"), outstanding=Sum("balance")
+    )
+    active = (
+        Entry.objects.filter(
+            program=program,
+            at__gte=at - timedelta(days=90),
+            kind__in=[EntryKind.EARN, EntryKind.REDEEM],
+        )
+        .values("account_id")
+        .distinct()
+        .count()
+    )
+    sums = Entry.objects.filter(program=program).aggregate(
+        earned=Sum("lot__points"),
+        redeemed=Sum("amount", filter=Q(kind=EntryKind.REDEEM)),
+        expired=Sum("amount", filter=Q(kind=EntryKind.EXPIRE)),
+    )
+    earned = sums["earned"] or 0
+    redeemed = sums["redeemed"] or 0
+    expired = sums["expired"] or 0
+    outstanding = accounts["outstanding"] or 0
+    return ProgramFigures(
+        members=accounts["members"],
+        active_members=active,
+        outstanding_points=outstanding,
+        liability=Decimal(outstanding) * program.point_value,
+        earned=earned,
+        redeemed=redeemed,
+        expired=expired,
+        redemption_rate=redeemed / earned if earned else None,
+        breakage=expired / earned if earned else None,
+    )

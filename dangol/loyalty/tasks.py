@@ -1,0 +1,24 @@
+"""Background work of the loyalty program (thin: take ids, call a service)."""
+
+from celery import shared_task
+
+from dangol.loyalty.services.earning import apply_orders
+from dangol.loyalty.services.ledger import expire_points
+
+
+@shared_task(acks_late=True)
+def apply_orders_task(order_pks: list[int]) -> dict[str, int]:
+    """Earn or reverse points for these orders; safe to run twice."""
+    result = apply_orders(order_pks=order_pks)
+    return {
+        "earned": result.earned,
+        "points": result.points,
+        "reversed": result.reversed,
+        "skipped": result.skipped,
+    }
+
+
+@shared_task(acks_late=True)
+def expire_points_task() -> int:
+    """Expire every due point (daily); safe to run twice."""
+    return expire_points()
