@@ -297,11 +297,14 @@ def submit_response(
     channel: str = Response.Channel.API,
     customer_pk: int | None = None,
     external_id: str | None = None,
+    client_hash: str = "",
 ) -> tuple[Response, bool]:
     """Record a whole, completed response in one call (the API, imports, the widget).
 
     Idempotent on ``external_id``: repeating it returns the first response
     (and False) when the answers are the same, and refuses different answers.
+    With ``client_hash`` (see client_fingerprint) the same answers from the
+    same client within a day are refused (``duplicate_submission``).
     Raises ValidationFailed naming each bad answer, SurveyUnavailable when
     closed.
     """
@@ -325,7 +328,8 @@ def submit_response(
                     external_id=external_id or None,
                     language=language if language in survey.languages
                     else survey.default_language,
-                    channel=channel, answers=_drop_hidden(definition, checked.answers))
+                    channel=channel, answers=_drop_hidden(definition, checked.answers),
+                    client_hash=client_hash)
         except IntegrityError:
             existing = Response.objects.get(external_id=external_id)
             return _same_or_conflict(existing, survey, checked.answers), False

@@ -15,7 +15,7 @@ from dangol.accounts.actors import Actor
 from dangol.accounts.services import record_audit, require
 from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
 from dangol.surveys.definition import Definition
-from dangol.surveys.models import BrandKit, Survey, SurveyVersion
+from dangol.surveys.models import BrandKit, Survey, SurveyVersion, Trigger
 
 SETTINGS_FIELDS = (
     "name", "kind", "purpose", "languages", "default_language", "title", "intro", "thank_you",
@@ -204,3 +204,82 @@ def is_open(survey: Survey, *, now: datetime | None = None) -> str | None:
     if survey.quota is not None and survey.completed_count >= survey.quota:
         return _("This survey has received all the responses it needs. Thank you!")
     return None
+
+
+# --- editing one question of the draft (the builder) -----------------------------------
+
+
+def put_question(*, actor: Actor, survey: Survey, question: dict[str, Any],
+                 replacing: str | None = None) -> Survey:
+    """Add ``question`` at the end of the draft, or put it in place of key ``replacing``.
+
+    The whole draft is validated again (keys unique, branches point backwards).
+    """
+    questions = list((survey.draft or {}).get("questions", []))
+    if replacing is None:
+        questions.append(question)
+    else:
+        index = _index_of(questions, replacing)
+        questions[index] = question
+    return save_draft(actor=actor, survey=survey, definition={"questions": questions})
+
+
+def remove_question(*, actor: Actor, survey: Survey, key: str) -> Survey:
+    """Take a question out of the draft. Answers already given to it stay stored."""
+    questions = list((survey.draft or {}).get("questions", []))
+    questions.pop(_index_of(questions, key))
+    return save_draft(actor=actor, survey=survey, definition={"questions": questions})
+
+
+def move_question(*, actor: Actor, survey: Survey, key: str, offset: int) -> Survey:
+    """Move a question up (-1) or down (+1); a move that breaks a branch is refused."""
+    questions = list((survey.draft or {}).get("questions", []))
+    index = _index_of(questions, key)
+    target = min(max(index + offset, 0), len(questions) - 1)
+    questions.insert(target, questions.pop(index))
+    return save_draft(actor=actor, survey=survey, definition={"questions": questions})
+
+
+def _index_of(questions: list[dict[str, Any]], key: str) -> int:
+    for index, question in enumerate(questions):
+        if question.get("key") == key:
+            return index
+    raise NotFound(_("No question %(key)s in this survey.") % {"key": key})
+
+
+def unused_key(survey: Survey, prefix: str = "q") -> str:
+    taken = {q.get("key") for q in (survey.draft or {}).get("questions", [])}
+    number = len(taken) + 1
+    while f"{prefix}{number}" in taken:
+        number += 1
+    return f"{prefix}{number}"
+
+
+def draft_differs(survey: Survey) -> bool:
+    """Whether the questions being edited differ from the live version."""
+    if survey.current_version is None:
+        return True
+    return parse_definition(survey.draft).model_dump(mode="json", exclude_none=True) \
+        != survey.current_version.definition
+
+
+def add_trigger(*, actor: Actor, survey: Survey, kind: str, days: int, channel: str) -> Trigger:
+    """Invite automatically (see invitations.run_triggers)."""
+    require(actor, "surveys.send")
+    if kind not in Trigger.Kind.values:
+        raise ValidationFailed([FieldProblem("kind", _("Unknown trigger."))])
+    if channel not in {"email", "sms", "kakao"}:
+        raise ValidationFailed([FieldProblem("channel", _("Choose e-mail, SMS or KakaoTalk."))])
+    with transaction.atomic():
+        trigger = Trigger.objects.create(survey=survey, kind=kind, days=days, channel=channel)
+        record_audit(actor=actor, action="create", obj=trigger, fields=["kind", "days"])
+    return trigger
+
+
+def set_trigger_active(*, actor: Actor, trigger: Trigger, active: bool) -> Trigger:
+    require(actor, "surveys.send")
+    with transaction.atomic():
+        trigger.active = active
+        trigger.save(update_fields=["active", "updated_at"])
+        record_audit(actor=actor, action="update", obj=trigger, fields=["active"])
+    return trigger

@@ -1,0 +1,94 @@
+"""The survey builder pages: create from a starter, add a branched question, publish."""
+
+from django.test import Client
+
+from dangol.surveys.models import Survey, Trigger
+from tests.conftest import make_staff
+
+
+def test_build_publish_and_edit_a_live_survey(owner_client: Client) -> None:
+    created = owner_client.post("/surveys/new/", {"name": "분기 NPS", "kind": "nps",
+                                                  "languages": ["ko", "en"]})
+    survey = Survey.objects.get()
+    assert created.url == f"/surveys/{survey.pk}/"
+    assert [q["key"] for q in survey.draft["questions"]] == ["nps", "why_low", "comment"]
+
+    added = owner_client.post(f"/surveys/{survey.pk}/questions/new/", {
+        "key": "size", "type": "single", "text_ko": "사이즈는 맞았나요?",
+        "text_en": "Did the size fit?", "required": "on",
+        "choices": "yes | 네 | Yes\nno | 아니요 | No", "allow_other": "on",
+        "show_question": "nps", "show_op": "gte", "show_value": "7",
+    })
+    assert added.status_code == 302
+    survey.refresh_from_db()
+    size = survey.draft["questions"][-1]
+    assert size["show_if"] == [{"question": "nps", "op": "gte", "value": 7}]
+    assert size["choices"][1] == {"key": "no", "label": {"ko": "아니요", "en": "No"}}
+
+    owner_client.post(f"/surveys/{survey.pk}/publish/")
+    survey.refresh_from_db()
+    assert survey.status == "live" and survey.current_version.number == 1
+
+    owner_client.post(f"/surveys/{survey.pk}/questions/size/action/", {"action": "delete"})
+    owner_client.post(f"/surveys/{survey.pk}/publish/")
+    survey.refresh_from_db()
+    assert survey.current_version.number == 2
+    assert survey.versions.get(number=1).definition["questions"][-1]["key"] == "size"
+
+
+def test_a_question_missing_its_english_wording_blocks_publishing(owner_client) -> None:
+    owner_client.post("/surveys/new/", {"name": "x", "kind": "custom",
+                                        "languages": ["ko", "en"]})
+    survey = Survey.objects.get()
+    owner_client.post(f"/surveys/{survey.pk}/questions/new/", {
+        "type": "csat", "text_ko": "만족하셨나요?", "required": "on"})
+    page = owner_client.post(f"/surveys/{survey.pk}/publish/", follow=True)
+    assert "q1.text: en" in page.content.decode()
+    survey.refresh_from_db()
+    assert survey.status == "draft"
+
+
+def test_a_branch_on_a_later_question_is_refused_with_a_message(owner_client) -> None:
+    owner_client.post("/surveys/new/", {"name": "x", "kind": "nps", "languages": ["ko"]})
+    survey = Survey.objects.get()
+    before = survey.draft
+    page = owner_client.post(f"/surveys/{survey.pk}/questions/nps/", {
+        "key": "nps", "type": "nps", "text_ko": "추천?", "required": "on",
+        "end_op": "lte", "end_value": "abc"}, follow=True)
+    assert page.status_code == 200
+    survey.refresh_from_db()
+    assert survey.draft == before
+
+
+def test_settings_and_triggers(owner_client, nps_survey) -> None:
+    page = owner_client.post(f"/surveys/{nps_survey.pk}/settings/", {
+        "name": "NPS 2026", "purpose": "transactional", "one_per_page": "",
+        "invitation_days": "14", "max_reminders": "2", "reminder_after_days": "5",
+        "title_ko": "새 제목", "title_en": "New title", "anonymous_link": "on"})
+    assert page.status_code == 302, page.content.decode()[:2000]
+    nps_survey.refresh_from_db()
+    assert nps_survey.title == {"ko": "새 제목", "en": "New title"}
+    assert nps_survey.one_per_page is False and nps_survey.reminder_after_days == 5
+    owner_client.post(f"/surveys/{nps_survey.pk}/distribute/triggers/",
+                      {"kind": "after_order", "days": "3", "channel": "email"})
+    assert Trigger.objects.get().days == 3
+    assert owner_client.get(f"/surveys/{nps_survey.pk}/distribute/").status_code == 200
+
+
+def test_an_agent_sees_surveys_but_cannot_build(nps_survey) -> None:
+    client = Client()
+    client.force_login(make_staff("agent"))
+    assert client.get("/surveys/").status_code == 200
+    assert client.get(f"/surveys/{nps_survey.pk}/").status_code == 200
+    assert client.get("/surveys/new/").status_code == 403
+    assert client.post(f"/surveys/{nps_survey.pk}/publish/").status_code == 403
+
+
+def test_the_audience_count_follows_the_filters(owner_client, nps_survey) -> None:
+    from tests.factories import CustomerFactory
+
+    CustomerFactory(region="서울")
+    CustomerFactory(region="부산")
+    page = owner_client.get(f"/surveys/{nps_survey.pk}/distribute/count/",
+                            {"channel": "email", "region": "서울"})
+    assert "1" in page.content.decode()
