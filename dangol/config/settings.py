@@ -216,6 +216,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.webhooks.tasks.send_due_deliveries_task",
         "schedule": 60.0,
     },
+    # Survey invitations after orders and every quarter, and reminders to non-responders.
+    "survey-triggers": {
+        "task": "dangol.surveys.tasks.run_triggers_task",
+        "schedule": crontab(minute=10),
+    },
+    "survey-reminders": {
+        "task": "dangol.surveys.tasks.send_reminders_task",
+        "schedule": crontab(minute=40),
+    },
 }
 
 # --- imports ---------------------------------------------------------------------
@@ -226,6 +235,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_MEMORY_MB", 20) * 1024 * 1024
 # --- API -----------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 100
 API_BULK_MAX_ITEMS = env_int("API_BULK_MAX_ITEMS", 5000)
+
+# --- outgoing webhooks --------------------------------------------------------------
+# Seconds a receiver has to answer one delivery.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT", 10)
+# Set to false on a server whose internal network must stay out of reach: receivers
+# on private, loopback and link-local addresses are then refused.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", True)
 
 LOGGING = {
     "version": 1,

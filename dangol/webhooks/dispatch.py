@@ -50,6 +50,10 @@ def timeout_seconds() -> float:
     return float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
 
 
+def allow_private_networks() -> bool:
+    return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", True))
+
+
 def lease() -> timedelta:
     """How long a claimed attempt keeps others away: longer than any request can take."""
     return timedelta(seconds=timeout_seconds() * 3 + 60)
@@ -132,7 +136,7 @@ def attempt_delivery(*, delivery_id: int, now: datetime | None = None) -> Attemp
     headers = request_headers(endpoint=delivery.endpoint, event=delivery.event, body=body,
                               timestamp=int(time.time()))
     result = transport.post(url=delivery.endpoint.url, body=body, headers=headers,
-                            timeout=timeout_seconds())
+                            timeout=timeout_seconds(), allow_private=allow_private_networks())
     return _record(delivery, result, now)
 
 

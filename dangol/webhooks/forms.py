@@ -26,8 +26,9 @@ class EndpointForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event_types"].choices = event_type_choices(
-            with_all_label=_("All events (*)"))
+        field = self.fields["event_types"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = event_type_choices(with_all_label=_("All events (*)"))
 
 
 class ReplayForm(forms.Form):
@@ -39,8 +40,9 @@ class ReplayForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = event_type_choices(
-            with_all_label=_("Every type the endpoint receives"))
+        field = self.fields["event_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = event_type_choices(with_all_label=_("Every type the endpoint receives"))
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:

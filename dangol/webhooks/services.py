@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -19,7 +20,7 @@ from dangol.accounts.actors import Actor
 from dangol.accounts.services import record_audit, require
 from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
 from dangol.core.transactions import enqueue_after_commit
-from dangol.webhooks import events, tasks
+from dangol.webhooks import dispatch, events, tasks, transport
 from dangol.webhooks.models import Delivery, DeliveryKind, Endpoint, Event
 from dangol.webhooks.signing import generate_secret
 
@@ -36,7 +37,8 @@ _url_validator = URLValidator(schemes=["http", "https"])
 
 def _as_json(payload: dict[str, Any]) -> dict[str, Any]:
     # Stored as plain JSON so every attempt and replay sends identical bytes.
-    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    data: dict[str, Any] = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    return data
 
 
 def publish(*, event_type: str, payload: dict[str, Any],
@@ -83,7 +85,19 @@ def _check_url(url: str) -> FieldProblem | None:
         _url_validator(url)
     except DjangoValidationError:
         return FieldProblem("url", _("Enter a valid URL, such as https://example.com/hooks."))
+    if not dispatch.allow_private_networks() and not _may_be_public(urlsplit(url).hostname):
+        return FieldProblem("url", _("Receivers in private networks are not allowed here."))
     return None
+
+
+def _may_be_public(host: str | None) -> bool:
+    """False for hosts that are private for sure; names are checked again on every send."""
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return transport.is_public(host)
+    except ValueError:
+        return True  # a name, not an address
 
 
 def _check_event_types(values: list[str]) -> tuple[list[str], FieldProblem | None]:
