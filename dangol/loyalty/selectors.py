@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from dangol.customers.models import Order, OrderLine
+from dangol.customers.models import Customer, Order, OrderLine
 from dangol.loyalty.models import Account, EarnRule, Entry, EntryKind, Event, Lot, Program
 
 
@@ -146,3 +146,7 @@ def program_figures(*, program: Program, at: datetime | None = None) -> ProgramF
         redemption_rate=redeemed / earned if earned else None,
         breakage=expired / earned if earned else None,
     )
+
+
+def find_customer_pk(*, external_id: str) -> int | None:
+    return Customer.objects.filter(external_id=external_id).values_list("pk", flat=True).first()

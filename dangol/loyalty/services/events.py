@@ -1,0 +1,121 @@
+"""First-come events (선착순): exactly ``capacity`` winners, each customer at most once."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangol.accounts.actors import Actor
+from dangol.accounts.services import record_audit, require
+from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
+from dangol.loyalty.models import Claim, Event, Source
+from dangol.loyalty.services.ledger import default_program, earn_into, lock_account
+
+
+class SoldOut(DomainError):
+    status = 409
+    code = "sold_out"
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
+    created: bool  # False: this customer had already claimed
+
+
+def create_event(
+    *,
+    actor: Actor,
+    name: str,
+    capacity: int,
+    points: int,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> Event:
+    """Create a first-come event. Raises ValidationFailed naming the field."""
+    require(actor, "loyalty.manage")
+    problems = []
+    if not name.strip():
+        problems.append(FieldProblem("name", _("This field is required.")))
+    if capacity <= 0:
+        problems.append(FieldProblem("capacity", _("Must be a whole number above zero.")))
+    if points < 0:
+        problems.append(FieldProblem("points", _("Must not be negative.")))
+    if starts_at and ends_at and ends_at <= starts_at:
+        problems.append(FieldProblem("ends_at", _("Must be after the start.")))
+    if problems:
+        raise ValidationFailed(problems)
+    with transaction.atomic():
+        event = Event.objects.create(
+            program=default_program(),
+            name=name.strip(),
+            capacity=capacity,
+            points=points,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
+        record_audit(
+            actor=actor,
+            action="create",
+            obj=event,
+            fields=["name", "capacity", "points", "starts_at", "ends_at"],
+        )
+    return event
+
+
+def claim_event(
+    *, actor: Actor, event_id: int, customer_pk: int, at: datetime | None = None
+) -> ClaimResult:
+    """Claim a place in event ``event_id`` for a customer, and award its points.
+
+    The place is taken by one conditional ``UPDATE … SET claimed = claimed + 1
+    WHERE claimed < capacity``: the database serialises concurrent claims on
+    the event row, so there are never more than ``capacity`` winners. A repeat
+    claim by the same customer returns their first claim. Locks the event row,
+    then the account (never the other way round). Raises SoldOut, NotFound
+    (``unknown_event``, ``unknown_customer``), DomainError (``event_closed``).
+    """
+    require(actor, "loyalty.transact")
+    at = at or timezone.now()
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(_("No such event."), code="unknown_event")
+    earlier = Claim.objects.filter(event=event, customer_id=customer_pk).first()
+    if earlier is not None:
+        return ClaimResult(earlier, False)
+    if (event.starts_at and at < event.starts_at) or (event.ends_at and at >= event.ends_at):
+        raise DomainError(_("This event is not open now."), code="event_closed")
+    with transaction.atomic():
+        # The account lock first: it serialises a customer's own concurrent
+        # claims, so a repeat never holds a place it will give back.
+        account = lock_account(program=event.program, customer_pk=customer_pk)
+        earlier = Claim.objects.filter(event=event, customer_id=customer_pk).first()
+        if earlier is not None:
+            return ClaimResult(earlier, False)
+        won = Event.objects.filter(pk=event.pk, claimed__lt=F("capacity")).update(
+            claimed=F("claimed") + 1
+        )
+        if not won:
+            raise SoldOut(_("Sorry, all places have been taken."))
+        # The UPDATE's row lock is held until commit: this count is our place.
+        position = Event.objects.values_list("claimed", flat=True).get(pk=event.pk)
+        entry = None
+        if event.points:
+            entry = earn_into(
+                account,
+                program=event.program,
+                amount=event.points,
+                source=Source.EVENT,
+                source_ref=str(event.pk),
+                at=at,
+                actor=actor,
+                key=f"event:{event.pk}:{customer_pk}",
+                reason=event.name,
+            )
+        claim = Claim.objects.create(
+            event=event, customer_id=customer_pk, position=position, entry=entry, at=at
+        )
+    return ClaimResult(claim, True)
