@@ -175,7 +175,7 @@ def save_screen(*, response: Response, screen: int, submitted: dict[str, Any],
         for question in questions:
             answers.pop(question.key, None)
         answers.update(checked.answers)
-        answers = _drop_hidden(definition, answers)
+        answers = drop_hidden(definition, answers)
         following = next_screen(survey, definition, answers, screen)
         locked.answers = answers
         if language and language in survey.languages:
@@ -189,7 +189,7 @@ def save_screen(*, response: Response, screen: int, submitted: dict[str, Any],
         return ScreenResult(screen=following)
 
 
-def _drop_hidden(definition: Definition, answers: dict[str, Any]) -> dict[str, Any]:
+def drop_hidden(definition: Definition, answers: dict[str, Any]) -> dict[str, Any]:
     """Keep only answers to questions that the answers themselves leave visible."""
     kept: dict[str, Any] = {}
     ended = False
@@ -328,7 +328,7 @@ def submit_response(
                     external_id=external_id or None,
                     language=language if language in survey.languages
                     else survey.default_language,
-                    channel=channel, answers=_drop_hidden(definition, checked.answers),
+                    channel=channel, answers=drop_hidden(definition, checked.answers),
                     client_hash=client_hash)
         except IntegrityError:
             existing = Response.objects.get(external_id=external_id)

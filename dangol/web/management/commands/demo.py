@@ -9,6 +9,7 @@ from dangol.accounts.permissions import Role
 from dangol.accounts.services import record_audit
 from dangol.customers.demo.generate import generate_demo
 from dangol.customers.models import Customer
+from dangol.surveys.demo import generate_survey_demo
 
 DEMO_EMAIL = "demo@dangol.local"
 DEMO_PASSWORD = "dangol-demo"  # noqa: S105  (a published demo login, like the docs say)
@@ -36,9 +37,11 @@ class Command(BaseCommand):
                 User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, name="데모 관리자",
                                          role=Role.OWNER)
             result = generate_demo(customers=customers, seed=seed)
+            surveys = generate_survey_demo(seed=seed, responses=max(200, customers * 3 // 2))
             record_audit(actor=SYSTEM, action="demo", object_type_label="customers.customer",
                          object_id="*", fields=[])
         self.stdout.write(self.style.SUCCESS(
             f"Demo shop: {result.customers} customers, {result.products} products, "
-            f"{result.orders} orders."))
+            f"{result.orders} orders, {surveys.surveys} surveys with {surveys.responses} "
+            "responses."))
         self.stdout.write(f"Demo staff login: {DEMO_EMAIL} / {DEMO_PASSWORD}")

@@ -1,0 +1,19 @@
+from django.core.management import call_command
+
+from dangol.surveys.models import Answer, Response, Survey
+from dangol.surveys.results import survey_results
+
+
+def test_the_demo_has_an_nps_and_a_csat_survey_with_bilingual_comments(db) -> None:
+    call_command("demo", customers=300, seed=3, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    nps = Survey.objects.get(kind="nps")
+    csat = Survey.objects.get(kind="csat")
+    assert nps.status == csat.status == "live"
+    assert Response.objects.filter(survey=nps).count() > 100
+    results = survey_results(nps, language="ko")
+    assert results.headline.nps is not None
+    assert -100 <= results.headline.nps.score <= 100
+    comments = Answer.objects.filter(survey=nps).exclude(text="")
+    languages = set(comments.values_list("response__language", flat=True))
+    assert languages == {"ko", "en"}
+    assert nps.completed_count == Response.objects.filter(survey=nps).count()
