@@ -8,7 +8,7 @@ sha256=<hex HMAC-SHA256 of the raw body>``. A bad request changes nothing.
 import hmac
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, TypeVar
 
 import phonenumbers
 from django.conf import settings
@@ -68,7 +68,10 @@ def check_request(*, provider: str, body: bytes, signature: str) -> None:
                           % {"header": SIGNATURE_HEADER}, code="bad_signature", status=401)
 
 
-def _parse(model: type[BaseModel], body: bytes) -> Any:
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(model: type[M], body: bytes) -> M:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from dangol.accounts.actors import Actor
 from dangol.core.errors import FieldProblem, NotFound, ValidationFailed
 from dangol.core.transactions import enqueue_after_commit
+from dangol.customers.models import Channel as ConsentChannel
 from dangol.customers.models import Customer
+from dangol.customers.models import Purpose as ConsentPurpose
 from dangol.customers.schemas import ConsentIn, CustomerIn
 from dangol.customers.services import upsert_customer
 from dangol.engagement import compliance, tasks
@@ -139,7 +141,8 @@ def withdraw_ad_consent(*, customer_id: int, channel: str, source: str) -> Custo
         raise NotFound(_("No such customer."))
     actor = Actor(label=source)
     data = CustomerIn(external_id=customer.external_id, consents=[
-        ConsentIn(channel=channel, purpose="ad", granted=False, source=source)])
+        ConsentIn(channel=ConsentChannel(channel), purpose=ConsentPurpose.AD, granted=False,
+                  source=source)])
     with transaction.atomic():
         upsert_customer(actor=actor, data=data)
         # Ads still waiting in the outbox must not go out after the opt-out.

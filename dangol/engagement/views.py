@@ -27,7 +27,9 @@ def message_list(request: HttpRequest) -> HttpResponse:
     if filters["status"] not in {"", *Status.values}:
         filters["status"] = ""
     try:
-        page = paginate(selectors.list_messages(**filters), newest_first=True,
+        messages = selectors.list_messages(channel=filters["channel"], status=filters["status"],
+                                           source=filters["source"])
+        page = paginate(messages, newest_first=True,
                         cursor=request.GET.get("cursor"), limit=50)
     except DomainError:
         raise Http404(_("This page of results no longer exists.")) from None

@@ -2,8 +2,11 @@
 
 import hashlib
 import hmac
+import threading
 from datetime import timedelta
 
+import pytest
+from django.db import connection
 from django.utils import timezone
 
 from dangol.engagement import tasks
@@ -12,6 +15,7 @@ from dangol.engagement.models import Message, Status
 from dangol.engagement.selectors import due_message_ids
 from dangol.engagement.services import queue_message
 from tests.engagement.conftest import grant, seoul
+from tests.factories import CustomerFactory
 
 
 def sms(customer, body="주문하신 상품이 발송되었습니다.", channel="sms"):
@@ -178,3 +182,32 @@ def test_an_ad_queued_before_a_withdrawal_is_not_sent(customer, ad_sender, fake_
     message.refresh_from_db()
     assert (message.status, message.block_reason) == ("blocked", "consent_withdrawn")
     assert fake_sms_provider.requests == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_delivering_the_same_message_send_it_once(fake_sms_provider):
+    customer = CustomerFactory(phone="+821099998888")
+    message = sms(customer)  # autocommit: the eager task already sent it once
+    fake_sms_provider.reset()
+    Message.objects.filter(pk=message.pk).update(status=Status.QUEUED, attempts=0)
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def worker():
+        try:
+            barrier.wait()
+            deliver_message(message_id=message.pk)
+        except Exception as error:  # reported below, not lost in the thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(fake_sms_provider.requests) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.SENT, 1)
