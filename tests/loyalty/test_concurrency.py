@@ -1,0 +1,131 @@
+"""The ledger and first-come events under real concurrent connections.
+
+Threads each use their own database connection and commit for real. On
+SQLite every write transaction is serialised by the database lock, so these
+checks only mean something on PostgreSQL (CI runs them there).
+"""
+
+import random
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.db.models import Count, Sum
+
+from dangol.accounts.actors import SYSTEM
+from dangol.core.errors import DomainError
+from dangol.loyalty.models import Account, Claim, Entry, Event, Lot, Source
+from dangol.loyalty.services import events, ledger
+from tests.conftest import is_postgres, unavailable
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only() -> None:
+    if not is_postgres():
+        unavailable("concurrency checks need PostgreSQL", required_by="DANGOL_REQUIRE_POSTGRES")
+
+
+def run_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
+    errors: list[BaseException] = []
+    start = threading.Barrier(count)
+
+    def target(index: int) -> None:
+        try:
+            start.wait()
+            work(index)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_concurrent_earn_and_redeem_on_shared_accounts_keep_every_balance_exact():
+    program = ledger.default_program()
+    customers = [c.pk for c in CustomerFactory.create_batch(4)]
+    for pk in customers:
+        ledger.earn_points(
+            actor=SYSTEM,
+            customer_pk=pk,
+            points=100,
+            source=Source.ORDER,
+            idempotency_key=f"seed-{pk}",
+            program=program,
+        )
+    done: list[str] = []
+    lock = threading.Lock()
+
+    def work(index: int) -> None:
+        rng = random.Random(index)
+        for step in range(25):
+            pk = rng.choice(customers)
+            # Every other thread repeats its neighbour's keys: each must land once.
+            key = f"t{index // 2}-{step}"
+            try:
+                if rng.random() < 0.5:
+                    ledger.earn_points(
+                        actor=SYSTEM,
+                        customer_pk=customers[step % 4],
+                        points=10,
+                        source=Source.ORDER,
+                        idempotency_key=key,
+                    )
+                else:
+                    ledger.redeem_points(
+                        actor=SYSTEM, customer_pk=pk, points=35, idempotency_key=key
+                    )
+            except DomainError as exc:
+                assert exc.code in {"insufficient_points", "idempotency_conflict"}, exc.code
+                continue
+            with lock:
+                done.append(key)
+
+    assert run_threads(12, work) == []
+    keys = (
+        Entry.objects.exclude(idempotency_key__startswith="seed")
+        .exclude(idempotency_key=None)
+        .values("idempotency_key")
+        .annotate(n=Count("id"))
+    )
+    assert {k["idempotency_key"] for k in keys} == set(done)
+    assert all(k["n"] == 1 for k in keys)
+    for account in Account.objects.all():
+        entries = Entry.objects.filter(account=account).aggregate(s=Sum("points"))["s"]
+        lots = Lot.objects.filter(account=account).aggregate(s=Sum("remaining"))["s"]
+        assert account.balance == entries == lots >= 0
+
+
+def test_thousands_of_claims_make_exactly_capacity_winners():
+    event = events.create_event(actor=SYSTEM, name="선착순", capacity=7, points=10)
+    customers = [c.pk for c in CustomerFactory.create_batch(30)]
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def work(index: int) -> None:
+        for pk in customers[index::3] + customers[index::5]:
+            try:
+                result = events.claim_event(actor=SYSTEM, event_id=event.pk, customer_pk=pk)
+                outcome = "won" if result.created else "repeat"
+            except events.SoldOut:
+                outcome = "sold_out"
+            with lock:
+                outcomes.append(outcome)
+
+    assert run_threads(10, work) == []
+    event.refresh_from_db()
+    claims = Claim.objects.filter(event=event)
+    assert event.claimed == claims.count() == outcomes.count("won") == 7
+    assert sorted(claims.values_list("position", flat=True)) == list(range(1, 8))
+    assert claims.values("customer").distinct().count() == 7
+    assert Entry.objects.filter(source=Source.EVENT).count() == 7
+    assert Event.objects.get(pk=event.pk).claimed == 7
