@@ -218,6 +218,9 @@ def brand_logo(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponse(status=404)
     result = HttpResponse(bytes(survey.brand.logo), content_type=survey.brand.logo_type)
     result["Cache-Control"] = "public, max-age=3600"
+    # An SVG logo opened directly must not run scripts on this site.
+    result["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    result["X-Content-Type-Options"] = "nosniff"
     return result
 
 

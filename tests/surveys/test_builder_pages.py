@@ -92,3 +92,38 @@ def test_the_audience_count_follows_the_filters(owner_client, nps_survey) -> Non
     page = owner_client.get(f"/surveys/{nps_survey.pk}/distribute/count/",
                             {"channel": "email", "region": "서울"})
     assert "1" in page.content.decode()
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff"
+       b"\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_a_brand_kit_dresses_the_public_page(owner_client, nps_survey) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangol.surveys.models import BrandKit
+
+    logo = SimpleUploadedFile("logo.png", PNG, content_type="image/png")
+    owner_client.post("/surveys/brands/", {"name": "단골상회", "primary_color": "#aa3300",
+                                           "background_color": "#ffffff",
+                                           "text_color": "#111111", "logo": logo})
+    brand = BrandKit.objects.get()
+    nps_survey.brand = brand
+    nps_survey.save()
+    page = Client().get(f"/s/{nps_survey.public_slug}/").content.decode()
+    assert "--primary:#aa3300" in page
+    served = Client().get(f"/s/{nps_survey.public_slug}/logo")
+    assert served["Content-Type"] == "image/png" and served.content == PNG
+
+
+def test_a_bad_colour_or_logo_is_refused(owner_client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangol.surveys.models import BrandKit
+
+    owner_client.post("/surveys/brands/", {
+        "name": "x", "primary_color": "red", "background_color": "#ffffff",
+        "text_color": "#111111",
+        "logo": SimpleUploadedFile("x.exe", b"MZ", content_type="application/octet-stream")})
+    assert BrandKit.objects.count() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -283,3 +284,42 @@ def set_trigger_active(*, actor: Actor, trigger: Trigger, active: bool) -> Trigg
         trigger.save(update_fields=["active", "updated_at"])
         record_audit(actor=actor, action="update", obj=trigger, fields=["active"])
     return trigger
+
+
+# --- brand kits ------------------------------------------------------------------------
+
+LOGO_TYPES = {"image/png", "image/jpeg", "image/svg+xml", "image/webp", "image/gif"}
+LOGO_MAX_BYTES = 300 * 1024
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def save_brand_kit(*, actor: Actor, name: str, primary_color: str, background_color: str,
+                   text_color: str, logo: bytes | None = None, logo_type: str = "",
+                   brand: BrandKit | None = None) -> BrandKit:
+    """Create or change a brand kit (logo up to 300 KB: PNG, JPEG, SVG, WebP or GIF)."""
+    require(actor, "surveys.manage")
+    problems = []
+    if not name.strip():
+        problems.append(FieldProblem("name", _("Give the brand kit a name.")))
+    for field, value in (("primary_color", primary_color),
+                         ("background_color", background_color), ("text_color", text_color)):
+        if not _COLOUR.match(value or ""):
+            problems.append(FieldProblem(field, _("Use a colour like #1f5f8b.")))
+    if logo is not None:
+        if logo_type not in LOGO_TYPES:
+            problems.append(FieldProblem("logo", _("The logo must be a PNG, JPEG, SVG, WebP "
+                                                   "or GIF image.")))
+        elif len(logo) > LOGO_MAX_BYTES:
+            problems.append(FieldProblem("logo", _("The logo is larger than 300 KB.")))
+    if problems:
+        raise ValidationFailed(problems, _("The brand kit is not valid."))
+    with transaction.atomic():
+        brand = brand or BrandKit()
+        brand.name, brand.primary_color = name.strip(), primary_color
+        brand.background_color, brand.text_color = background_color, text_color
+        if logo is not None:
+            brand.logo, brand.logo_type = logo, logo_type
+        brand.save()
+        record_audit(actor=actor, action="save", obj=brand,
+                     fields=["name", "colours", *(["logo"] if logo else [])])
+    return brand
