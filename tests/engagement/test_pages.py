@@ -65,3 +65,11 @@ def test_owners_can_read_messages_in_the_django_admin(owner_client, messages):
     page = owner_client.get(f"/admin/engagement/message/{messages['blocked'].pk}/change/")
     assert page.status_code == 200
     assert "할인 쿠폰" in page.content.decode()
+
+
+def test_the_admin_cannot_add_or_change_messages(owner_client, messages):
+    assert owner_client.get("/admin/engagement/message/add/").status_code == 403
+    pk = messages["blocked"].pk
+    owner_client.post(f"/admin/engagement/message/{pk}/change/", {"status": "sent"})
+    messages["blocked"].refresh_from_db()
+    assert messages["blocked"].status == "blocked"
