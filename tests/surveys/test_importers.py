@@ -128,6 +128,36 @@ def test_display_logic_on_a_later_question_is_reported_not_kept(owner):
     assert note.key == "nps" and "QID11" in note.reason
 
 
+@pytest.mark.parametrize(("expression", "show_if"), [
+    ({"ChoiceLocator": "q://QID1/SelectableChoice/9", "Operator": "Selected"},
+     [{"question": "nps", "op": "eq", "value": 9}]),
+    ({"ChoiceLocator": "q://QID1/SelectedChoicesRecode", "Operator": "GreaterThan",
+      "RightOperand": "8"}, [{"question": "nps", "op": "gt", "value": 8}]),
+    ({"ChoiceLocator": "q://QID1/SelectedChoicesRecode", "Operator": "LessThan",
+      "RightOperand": "soon"}, None),
+    ({"LogicType": "EmbeddedField", "LeftOperand": "Tier", "Operator": "EqualTo",
+      "RightOperand": "Gold"}, None),
+])
+def test_display_logic_on_the_nps_answer(owner, expression, show_if):
+    document = json.loads((DATA / "coffee_visit.qsf").read_text())
+    [reason] = [e["Payload"] for e in document["SurveyElements"]
+                if e["Element"] == "SQ" and e["Payload"]["QuestionID"] == "QID2"]
+    reason["DisplayLogic"] = {
+        "0": {"0": {"LogicType": "Question", "QuestionID": "QID1", "Type": "Expression",
+                    "Description": "If NPS test", **expression}, "Type": "If"},
+        "Type": "BooleanExpression", "inPage": False}
+
+    result = _import(owner, "nps_logic.qsf", json.dumps(document).encode())
+
+    notes = [u for u in result.unmapped if u.source_id == "QID2"]
+    if show_if is None:
+        assert _questions(result.survey)["q2"].get("show_if", []) == []
+        assert len(notes) == 1 and "If NPS test" in notes[0].reason
+    else:
+        assert _questions(result.survey)["q2"]["show_if"] == show_if
+        assert notes == []
+
+
 # LimeSurvey --------------------------------------------------------------------
 
 
@@ -226,6 +256,16 @@ def test_relevance_dangol_cannot_express_is_reported(owner, relevance):
     assert _questions(result.survey)["q2"].get("show_if", []) == []
     [note] = [u for u in result.unmapped if u.source_id == "Q2"]
     assert note.key == "q2" and relevance in note.reason
+
+
+def test_piped_answers_in_a_text_are_kept_and_reported(owner):
+    content = _old_lss("1").replace(b"Why?", b"Why {Q1}?")
+
+    result = _import(owner, "piped.lss", content)
+
+    assert _questions(result.survey)["q2"]["text"] == {"en": "Why {Q1}?"}
+    [note] = [u for u in result.unmapped if u.source_id == "Q2"]
+    assert note.key == "q2" and "placeholder is kept" in note.reason
 
 
 # Refusals ----------------------------------------------------------------------

@@ -57,6 +57,7 @@ _VARIABLE = r"(?P<var>[A-Za-z][A-Za-z0-9_]*)(?:\.(?:NAOK|value|code))?"
 COMPARISON = re.compile(
     rf"^{_VARIABLE}\s*(?P<op>==|!=|<=|>=|<|>|\beq\b|\bne\b|\ble\b|\bge\b|\blt\b|\bgt\b)\s*"
     r"(?P<value>\"[^\"]*\"|'[^']*'|-?\d+(?:\.\d+)?)$", re.IGNORECASE)
+PIPED = re.compile(r"\{[A-Za-z][A-Za-z0-9_.:]*\}")
 EMPTINESS = re.compile(rf"^(?P<neg>!\s*)?is_empty\(\s*{_VARIABLE}\s*\)$", re.IGNORECASE)
 
 
@@ -76,7 +77,7 @@ def parse(content: bytes) -> ParsedSurvey:
 
 def _load(content: bytes) -> Element:
     try:
-        root = fromstring(content)
+        root: Element = fromstring(content)
     except DefusedXmlException as error:
         raise ImportFileError(
             "import_malformed",
@@ -258,6 +259,9 @@ class _Reader:
                                "%(why)s") % {"equation": relevance, "why": lost})
         if conditions:
             document["show_if"] = conditions
+        if any(PIPED.search(t) for t in document["text"].values()):
+            notes.append(_("its text pipes in other answers ({…}); the placeholder is kept as "
+                           "written"))
         self.questions.append(ImportedQuestion(source_id, source_type, document))
         self.unmapped += [Unmapped(source_id, source_type, note, key) for note in notes]
         if code:
@@ -307,7 +311,9 @@ class _Reader:
     def _choices(self, kind: QuestionType, text: dict[str, str],
                  options: list[tuple[str, dict[str, str]]], other: bool, randomize: bool,
                  notes: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-        choices, values, used = [], {}, set()
+        choices: list[dict[str, Any]] = []
+        values: dict[str, Any] = {}
+        used: set[str] = set()
         for code, label in options:
             if not label:
                 notes.append(_("choice %(choice)s has no text and was left out")
@@ -326,7 +332,8 @@ class _Reader:
 
     def _array(self, qid: str, kind: str, text: dict[str, str],
                notes: list[str]) -> dict[str, Any]:
-        rows, used = [], set()
+        rows: list[dict[str, Any]] = []
+        used: set[str] = set()
         for child in self.children.get(qid, []):
             if child.get("scale_id", "0") not in {"0", ""}:
                 continue

@@ -297,7 +297,9 @@ class _Reader:
     def _choice_question(self, payload: dict[str, Any], kind: QuestionType,
                          text: dict[str, str], notes: list[str],
                          ) -> tuple[dict[str, Any], dict[str, Any]]:
-        choices, values, used = [], {}, set()
+        choices: list[dict[str, Any]] = []
+        values: dict[str, Any] = {}
+        used: set[str] = set()
         other: str | None = None
         for cid, choice in _choices(payload, "Choices", "ChoiceOrder"):
             label = self._text(payload, "Choices", cid, "Display")
@@ -332,7 +334,8 @@ class _Reader:
 
     def _matrix(self, payload: dict[str, Any], text: dict[str, str],
                 notes: list[str]) -> dict[str, Any]:
-        rows, used = [], set()
+        rows: list[dict[str, Any]] = []
+        used: set[str] = set()
         for cid, choice in _choices(payload, "Choices", "ChoiceOrder"):
             label = self._text(payload, "Choices", cid, "Display")
             if truthy(choice.get("TextEntry")):
