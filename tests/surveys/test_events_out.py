@@ -34,3 +34,16 @@ def test_responses_from_the_page_and_the_api_reach_a_receiver_that_was_down(
     assert {b["data"]["channel"] for b in bodies} == {"link", "api"}
     sweep(after=timedelta(days=4))
     assert len(webhook_receiver.received) == 2
+
+
+def test_a_completed_comment_is_analysed_in_the_worker(
+        nps_survey, django_capture_on_commit_callbacks) -> None:
+    from dangol.feedback.models import TextAnalysis, ThemeMention
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_response(survey=nps_survey, language="ko", answers={
+            "nps": 4, "why_low": "배송이 너무 늦어요 그래도 품질은 좋아요", "best": "quality"})
+    analysis = TextAnalysis.objects.get()
+    assert analysis.response.answers["nps"] == 4
+    themes = dict(ThemeMention.objects.values_list("theme", "sentiment"))
+    assert themes.get("delivery") == "negative"

@@ -7,6 +7,8 @@ Free-text answers are queued for text analysis after commit.
 
 from typing import Any
 
+from dangol.feedback.services import queue_response_analysis
+from dangol.surveys.definition import QuestionType
 from dangol.surveys.models import Response
 from dangol.webhooks.services import publish
 
@@ -32,3 +34,13 @@ def response_completed_event(response: Response) -> None:
     """Publish survey.response.completed for a response completed in this transaction."""
     publish(event_type=RESPONSE_COMPLETED, payload=response_payload(response),
             occurred_at=response.completed_at)
+    if _has_free_text(response):
+        queue_response_analysis(response_pk=response.pk)
+
+
+def _has_free_text(response: Response) -> bool:
+    questions = response.version.definition.get("questions", [])
+    text_keys = {q["key"] for q in questions if q["type"] == QuestionType.TEXT}
+    if text_keys & set(response.answers):
+        return True
+    return any(isinstance(v, dict) and v.get("other") for v in response.answers.values())
