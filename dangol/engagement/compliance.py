@@ -102,18 +102,17 @@ def next_daytime(at: datetime, phone: str) -> datetime:
     """The first moment from ``at`` that is outside quiet hours for this recipient."""
     zones = [business_zone(), *recipient_zones(phone)]
     candidate = at
-    # Quiet hours never overlap daytime everywhere for long; a few steps suffice.
+    # Each zone allows 13 hours a day, so any two zones share some daytime; jumping
+    # to the next morning of a zone that is still quiet reaches it in a few steps.
     for _step in range(4 * len(zones) + 1):
         noisy = [z for z in zones if in_quiet_hours(candidate, z)]
         if not noisy:
             return candidate
-        zone = noisy[0]
-        local = candidate.astimezone(zone)
-        morning = local.replace(hour=QUIET_UNTIL.hour, minute=0, second=0, microsecond=0)
+        local = candidate.astimezone(noisy[0])
         if local.time() >= QUIET_FROM:
-            morning = (local + timedelta(days=1)).replace(hour=QUIET_UNTIL.hour, minute=0, second=0,
-                                                   microsecond=0)
-        candidate = morning
+            local += timedelta(days=1)
+        candidate = local.replace(hour=QUIET_UNTIL.hour, minute=QUIET_UNTIL.minute, second=0,
+                                  microsecond=0)
     return candidate
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from dangol.core.errors import ValidationFailed
 from dangol.customers.models import Consent
+from dangol.engagement.compliance import next_daytime
 from dangol.engagement.models import Message, Status
 from dangol.engagement.selectors import can_contact
 from dangol.engagement.services import queue_message
@@ -198,3 +199,12 @@ def test_bad_input_names_the_field_and_stores_nothing(customer):
         queue_message(customer=customer, channel="email", purpose="transactional", body="b")
     assert [p.field for p in raised.value.problems] == ["subject"]
     assert not Message.objects.exists()
+
+
+def test_the_next_daytime_suits_seoul_and_the_recipient():
+    assert next_daytime(seoul(23), "+821012345678") == seoul(8).replace(day=24)
+    assert next_daytime(seoul(3), "+821012345678") == seoul(8)
+    assert next_daytime(seoul(12), "+821012345678") == seoul(12)
+    # New York: 12:00 Seoul is 22:00 there; the first shared daytime is 08:00 Seoul
+    # next day = 18:00 in New York.
+    assert next_daytime(seoul(12), "+12125551234") == seoul(8).replace(day=24)

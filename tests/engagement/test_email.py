@@ -22,6 +22,10 @@ def test_transactional_email_arrives_with_korean_subject_and_body(
     assert mail.text().strip() == "김단골 고객님, 구매하신 상품은 어떠셨나요?"
     assert "<b>구매하신 상품</b>" in mail.html()
     assert "List-Unsubscribe" not in mail.message
+    # On the wire: an RFC 2047 encoded subject and UTF-8 declared for both parts.
+    assert b"Subject: =?utf-8?" in mail.raw
+    assert [p.get_content_charset() for p in mail.message.walk()
+            if p.get_content_maintype() == "text"] == ["utf-8", "utf-8"]
     message.refresh_from_db()
     assert message.status == Status.SENT
     assert message.provider_message_id == mail["Message-ID"]
