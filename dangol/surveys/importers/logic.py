@@ -27,7 +27,7 @@ def condition_for(target: dict[str, Any], op: Op,
     if kind in SCALE_TYPES:
         number = _whole_number(value)
         if number is None:
-            return None, _("it compares %(question)s with %(value)r, which is not a number "
+            return None, _('it compares %(question)s with "%(value)s", which is not a number '
                            "on its scale") % {"question": key, "value": value}
         return {"question": key, "op": op.value, "value": number}, ""
     if kind in {QuestionType.SINGLE, QuestionType.MULTIPLE}:
@@ -38,7 +38,7 @@ def condition_for(target: dict[str, Any], op: Op,
         if target.get("allow_other"):
             keys.add("other")
         if str(value) not in keys:
-            return None, _("it tests %(question)s for %(value)r, which is not one of its "
+            return None, _('it tests %(question)s for "%(value)s", which is not one of its '
                            "choices") % {"question": key, "value": value}
         return {"question": key, "op": op.value, "value": str(value)}, ""
     if kind == QuestionType.TEXT and op in {Op.EQ, Op.NEQ} and isinstance(value, str):

@@ -381,7 +381,7 @@ class _Reader:
                 raise _Lost(_("it has no condition Dangol can read"))
             joined = str(expression.get("Conjuction") or expression.get("Conjunction") or "And")
             if index and joined.lower() != "and":
-                raise _Lost(_("it joins conditions with Or; Dangol needs all of them to hold"))
+                raise _Lost(_("it joins conditions with or; Dangol needs all of them to hold"))
             conditions.append(self._expression(expression))
         return conditions
 
