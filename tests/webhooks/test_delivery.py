@@ -3,11 +3,12 @@
 import base64
 import hashlib
 import hmac
+import threading
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dangol.accounts.actors import SYSTEM
@@ -258,3 +259,35 @@ def test_the_scheduler_sends_due_deliveries_every_minute():
     entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values()
                  if e["task"] == "dangol.webhooks.tasks.send_due_deliveries_task")
     assert entry["schedule"] == 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sweeps_send_each_delivery_once(webhook_receiver):
+    endpoint_for(webhook_receiver.url)
+    webhook_receiver.stop()
+    with transaction.atomic():
+        events = [publish(event_type=COMPLETED, payload={"n": n}) for n in range(20)]
+    webhook_receiver.start()
+    later = timezone.now() + timedelta(minutes=5)
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def sweep_in_thread() -> None:
+        try:
+            barrier.wait()
+            dispatch.send_due_deliveries(now=later)
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep_in_thread) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(webhook_receiver.event_ids()) == sorted(str(e.uid) for e in events)
+    assert set(Delivery.objects.values_list("status", "attempts")) == {
+        (DeliveryStatus.SUCCEEDED, 2)}
