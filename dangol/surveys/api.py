@@ -4,7 +4,8 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from dangol.accounts.actors import actor_from_request
 from dangol.accounts.services import require
@@ -14,6 +15,7 @@ from dangol.stats.survey import NPSResult, ScaleSummary
 from dangol.surveys import results as survey_results
 from dangol.surveys import selectors
 from dangol.surveys.models import Invitation, Response, Survey
+from dangol.surveys.services import imports as import_services
 from dangol.surveys.services import invitations as invitation_services
 from dangol.surveys.services import responses as response_services
 from dangol.surveys.services import surveys as survey_services
@@ -206,6 +208,33 @@ def create_survey(request: HttpRequest, payload: SurveyIn) -> Status[dict[str, A
         default_language=data.pop("default_language"), title=data.pop("title"),
         publish=data.pop("publish"), **data)
     return Status(201, _survey_out(survey_services.get_survey(pk=survey.pk), request))
+
+
+class UnmappedOut(Schema):
+    source_id: str
+    source_type: str
+    reason: str
+    key: str | None
+
+
+class ImportOut(Schema):
+    survey: SurveyOut
+    source: str
+    unmapped: list[UnmappedOut]
+
+
+@router.post("/import", response={201: ImportOut, 400: ErrorOut, 422: ErrorOut})
+def import_file(request: HttpRequest, file: File[UploadedFile]) -> Status[dict[str, Any]]:
+    """Import a Qualtrics .qsf or LimeSurvey .lss export as a draft survey.
+
+    Whatever cannot be expressed in Dangol is listed in ``unmapped``; a
+    malformed file is refused with its reason and creates nothing.
+    """
+    result = import_services.import_survey(actor=actor_from_request(request),
+                                           filename=file.name or "", content=file.read())
+    survey = survey_services.get_survey(pk=result.survey.pk)
+    return Status(201, {"survey": _survey_out(survey, request), "source": result.source,
+                        "unmapped": [u.as_dict() for u in result.unmapped]})
 
 
 @router.get("/{survey_id}", response={200: SurveyOut, 404: ErrorOut})

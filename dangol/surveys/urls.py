@@ -1,12 +1,13 @@
 from django.urls import path
 
-from dangol.surveys.views import brands, builder, distribute, results
+from dangol.surveys.views import brands, builder, distribute, imports, results
 
 app_name = "surveys"
 urlpatterns = [
     path("", builder.survey_list, name="list"),
     path("new/", builder.survey_new, name="new"),
     path("brands/", brands.brand_kits, name="brands"),
+    path("import/", imports.import_page, name="import"),
     path("brands/<int:pk>/", brands.brand_kits, name="brand"),
     path("<int:pk>/", builder.survey_detail, name="detail"),
     path("<int:pk>/questions/new/", builder.question_edit, name="question_new"),

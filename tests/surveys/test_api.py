@@ -154,3 +154,22 @@ def test_without_the_scope_the_api_refuses(owner) -> None:
     issued = create_api_key(actor=Actor(user=owner), name="view", scopes=["surveys.view"])
     client = Client(headers={"Authorization": f"Bearer {issued.token}"})
     assert _create(client).status_code == 403
+
+
+def test_import_a_limesurvey_file_through_the_api_and_the_page(survey_api, owner_client) -> None:
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangol.surveys.models import Survey
+
+    data = Path(__file__).parent / "data"
+    sample = data / "cafe_visit.lss"
+    made = survey_api.post("/api/surveys/import",
+                           {"file": SimpleUploadedFile(sample.name, sample.read_bytes())})
+    assert made.status_code == 201, made.content
+    assert made.json()["survey"]["draft"]["questions"]
+    page = owner_client.post("/surveys/import/", {
+        "file": SimpleUploadedFile("junk.lss", b"<not-limesurvey/>")})
+    assert page.status_code == 200
+    assert Survey.objects.count() == 1
