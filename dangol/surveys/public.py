@@ -133,6 +133,9 @@ def _answer(request: HttpRequest, survey: Survey, *, response: Response | None,
         screen = min(max(screen, 0), len(screens) - 1)
         questions = response_services.visible_on(screens[screen], answers)
         raw = from_form(questions, request.POST)
+        autosave = request.POST.get("action") == "autosave"
+        if autosave and response is None and not raw:
+            return HttpResponse(status=204)
         if response is None:
             if invitation is None and _rate_limited(request, survey):
                 return _message_page(request, survey, language, _("Too many responses"),
@@ -143,6 +146,14 @@ def _answer(request: HttpRequest, survey: Survey, *, response: Response | None,
             response = response_services.start_response(
                 survey=survey, language=language, channel=channel, invitation=invitation,
                 client_hash=client)
+        if autosave:
+            response_services.keep_partial(response=response, screen=screen, submitted=raw)
+            saved = HttpResponse(status=204)
+            if invitation is None:
+                saved.set_signed_cookie(_cookie_name(survey), response.resume_key,
+                                        salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE,
+                                        httponly=True, samesite="Lax")
+            return saved
         try:
             result = response_services.save_screen(response=response, screen=screen,
                                                    submitted=raw, language=language)

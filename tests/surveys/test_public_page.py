@@ -64,3 +64,16 @@ def test_resuming_returns_to_the_unanswered_screen(nps_survey) -> None:
 @pytest.mark.parametrize("lang,text", [("ko", "추천"), ("en", "recommend")])
 def test_the_language_switch_changes_the_wording(nps_survey, lang, text) -> None:
     assert text in Client().get(_url(nps_survey) + f"?lang={lang}").content.decode()
+
+
+def test_autosave_keeps_valid_answers_without_moving_on(nps_survey) -> None:
+    nps_survey.one_per_page = False
+    nps_survey.save()
+    client = Client()
+    saved = client.post(_url(nps_survey), {"screen": "0", "q-nps": "8", "action": "autosave"})
+    assert saved.status_code == 204
+    response = Response.objects.get()
+    assert response.answers == {"nps": 8} and response.status == Response.Status.PARTIAL
+    client.post(_url(nps_survey), {"screen": "0", "q-nps": "99", "action": "autosave"})
+    response.refresh_from_db()
+    assert response.answers == {"nps": 8}  # an invalid value is not kept

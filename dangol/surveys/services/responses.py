@@ -189,6 +189,33 @@ def save_screen(*, response: Response, screen: int, submitted: dict[str, Any],
         return ScreenResult(screen=following)
 
 
+def keep_partial(*, response: Response, screen: int, submitted: dict[str, Any]) -> int:
+    """Keep the valid answers typed so far on a screen without moving on (autosave).
+
+    Answers that are not valid yet are left out silently: the respondent is
+    still typing, and the full check runs when the screen is submitted.
+    Returns how many answers were kept. A completed response is not touched.
+    """
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().select_related(
+            "survey", "version").get(pk=response.pk)
+        if locked.status == Response.Status.COMPLETED or is_open(locked.survey):
+            return 0
+        definition = definition_of(locked.version)
+        screens = screens_of(locked.survey, definition)
+        if not 0 <= screen < len(screens):
+            return 0
+        questions = visible_on(screens[screen], locked.answers)
+        keys = {q.key for q in questions}
+        checked = check_answers(definition, {k: v for k, v in submitted.items() if k in keys},
+                                on_screen=questions, earlier=locked.answers)
+        if not checked.answers:
+            return 0
+        locked.answers = drop_hidden(definition, {**locked.answers, **checked.answers})
+        locked.save(update_fields=["answers", "updated_at"])
+        return len(checked.answers)
+
+
 def drop_hidden(definition: Definition, answers: dict[str, Any]) -> dict[str, Any]:
     """Keep only answers to questions that the answers themselves leave visible."""
     kept: dict[str, Any] = {}
