@@ -155,8 +155,10 @@ def _answer(request: HttpRequest, survey: Survey, *, response: Response | None,
                                         httponly=True, samesite="Lax")
             return saved
         try:
-            result = response_services.save_screen(response=response, screen=screen,
-                                                   submitted=raw, language=language)
+            # Rewards and messages made while completing speak the respondent's language.
+            with translation.override(language):
+                result = response_services.save_screen(response=response, screen=screen,
+                                                       submitted=raw, language=language)
         except DomainError as error:
             if error.code == "already_completed":
                 return _message_page(request, survey, language, _("Already answered"),

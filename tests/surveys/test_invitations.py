@@ -154,3 +154,19 @@ def test_sending_needs_the_permission(nps_survey, db) -> None:
     with pytest.raises(PermissionDenied):
         invite_customers(actor=Actor(user=agent), survey=nps_survey,
                          customers=Customer.objects.all(), channel="email", wave="x")
+
+
+def test_the_thank_you_page_shows_the_points_earned(nps_survey) -> None:
+    from dangol.loyalty.models import Program
+
+    Program.objects.create(name="단골 포인트", is_default=True, survey_points=500)
+    customer = CustomerFactory(email="p@example.com", language="en")
+    _invite(nps_survey, Customer.objects.filter(pk=customer.pk))
+    path = f"/i/{make_token(Invitation.objects.get())}/"
+    client = Client()
+    client.post(path, {"screen": "0", "q-nps": "9"})
+    client.post(path, {"screen": "2", "q-best": "price"})
+    thanks = client.get(path).content.decode()
+    assert "500 points" in thanks
+    assert Response.objects.get().rewards == [{"label": "500 points for your answers",
+                                               "points": 500}]
