@@ -206,3 +206,10 @@ def find_consent(*, customer_id: int, channel: str, purpose: str) -> Consent | N
     """The consent row of one customer for one channel and purpose, if ever recorded."""
     return Consent.objects.filter(customer_id=customer_id, channel=channel,
                                   purpose=purpose).first()
+
+
+def consents_by_customer(*, customer_ids: list[int], channel: str,
+                         purpose: str) -> dict[int, Consent]:
+    """The consent rows of many customers for one channel and purpose, by customer id."""
+    rows = Consent.objects.filter(customer_id__in=customer_ids, channel=channel, purpose=purpose)
+    return {consent.customer_id: consent for consent in rows}

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from phonenumbers import timezone as phone_timezone
 
-from dangol.customers.models import Customer
+from dangol.customers.models import Consent, Customer
 from dangol.customers.selectors import find_consent
 from dangol.engagement.models import BlockReason, Channel, Purpose
 
@@ -81,12 +81,21 @@ def recipient_zones(phone: str) -> list[ZoneInfo]:
 def contact_block(*, customer: Customer, channel: str, purpose: str,
                   at: datetime) -> BlockReason | None:
     """The reason the law (or a missing address) forbids this contact now, else None."""
+    consent = None
+    if purpose == Purpose.AD:
+        consent = find_consent(customer_id=customer.pk, channel=channel, purpose="ad")
+    return contact_block_with(customer=customer, channel=channel, purpose=purpose, at=at,
+                              consent=consent)
+
+
+def contact_block_with(*, customer: Customer, channel: str, purpose: str, at: datetime,
+                       consent: Consent | None) -> BlockReason | None:
+    """contact_block with the customer's ad consent for ``channel`` already read."""
     address = address_for(customer, channel)
     if not address:
         return BlockReason.NO_ADDRESS
     if purpose != Purpose.AD:
         return None
-    consent = find_consent(customer_id=customer.pk, channel=channel, purpose="ad")
     if consent is None or consent.granted_at is None:
         return BlockReason.NO_CONSENT
     if not consent.is_granted:

@@ -5,6 +5,10 @@ run there; a message the law forbids is kept with status ``blocked`` and the
 reason, never silently dropped and never sent.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,15 +17,20 @@ from dangol.accounts.actors import Actor
 from dangol.core.errors import FieldProblem, NotFound, ValidationFailed
 from dangol.core.transactions import enqueue_after_commit
 from dangol.customers.models import Channel as ConsentChannel
-from dangol.customers.models import Customer
+from dangol.customers.models import Consent, Customer
 from dangol.customers.models import Purpose as ConsentPurpose
 from dangol.customers.schemas import ConsentIn, CustomerIn
+from dangol.customers.selectors import consents_by_customer, find_consent
 from dangol.customers.services import upsert_customer
 from dangol.engagement import compliance, tasks
 from dangol.engagement.models import BlockReason, Channel, Message, MessageEvent, Purpose, Status
 from dangol.engagement.tokens import unsubscribe_url
 
 MAX_SUBJECT = 255
+BATCH_SIZE = 500
+# Messages per delivery task: small enough to spread over workers, big enough that
+# a campaign of a million is not a million tasks.
+TASK_CHUNK = 100
 
 
 def queue_message(
@@ -52,20 +61,12 @@ def queue_message(
         if existing is not None:
             return existing
     now = timezone.now()
-    language = language or customer.language or "ko"
-    message = Message(
-        customer=customer, channel=channel, purpose=purpose, language=language,
-        subject=subject.strip(), body=body, html_body=html_body or "", headers=headers or {},
-        to_address=compliance.address_for(customer, channel), source=source,
-        dedupe_key=dedupe_key or None,
-    )
-    reason = compliance.contact_block(customer=customer, channel=channel, purpose=purpose,
-                                      at=now)
-    if reason is None and purpose == Purpose.AD:
-        reason = _apply_ad_rules(message)
-    if reason is not None:
-        message.status = Status.BLOCKED
-        message.block_reason = reason
+    consent = None
+    if purpose == Purpose.AD:
+        consent = find_consent(customer_id=customer.pk, channel=channel, purpose=Purpose.AD)
+    message = _build(Draft(customer=customer, body=body, subject=subject, html_body=html_body,
+                           language=language, dedupe_key=dedupe_key, headers=headers),
+                     channel=channel, purpose=purpose, source=source, consent=consent, at=now)
     try:
         with transaction.atomic():
             message.save()
@@ -76,10 +77,107 @@ def queue_message(
             raise
         return first
     MessageEvent.objects.create(message=message, status=message.status, at=now,
-                                detail=str(reason.label) if reason else "")
+                                detail=_event_detail(message))
     if message.status == Status.QUEUED:
         enqueue_after_commit(tasks.deliver_message_task, message.pk)
     return message
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One message of a batch for ``queue_messages``; the fields of ``queue_message``."""
+
+    customer: Customer
+    body: str
+    subject: str = ""
+    html_body: str | None = None
+    language: str | None = None
+    dedupe_key: str | None = None
+    headers: dict[str, str] | None = None
+
+
+def queue_messages(*, channel: str, purpose: str, drafts: Sequence[Draft],
+                   source: str = "") -> list[Message]:
+    """Queue many messages on one channel for one purpose (a campaign, a survey wave).
+
+    The same rules as ``queue_message`` in a fixed number of queries per batch: one
+    read of existing dedupe keys, one of consents, one insert of messages and one of
+    their events; delivery tasks take chunks of ids after commit. A key already
+    queued (or repeated in the batch) returns the first message. Returns one message
+    per draft, in order. Raises ValidationFailed naming ``drafts.<i>.<field>``;
+    then nothing is stored.
+    """
+    problems: list[FieldProblem] = []
+    for index, draft in enumerate(drafts):
+        try:
+            _check_input(channel=channel, purpose=purpose, body=draft.body,
+                         subject=draft.subject, source=source, dedupe_key=draft.dedupe_key)
+        except ValidationFailed as error:
+            problems.extend(FieldProblem(f"drafts.{index}.{p.field}", p.message)
+                            for p in error.problems)
+    if problems:
+        raise ValidationFailed(problems, _("The messages cannot be queued."))
+    keys = [d.dedupe_key for d in drafts if d.dedupe_key]
+    known = {m.dedupe_key: m for m in Message.objects.filter(dedupe_key__in=keys)} if keys \
+        else {}
+    consents = {}
+    if purpose == Purpose.AD:
+        consents = consents_by_customer(customer_ids=[d.customer.pk for d in drafts],
+                                        channel=channel, purpose=Purpose.AD)
+    now = timezone.now()
+    fresh: list[Message] = []
+    result: list[Message] = []
+    for draft in drafts:
+        if draft.dedupe_key and draft.dedupe_key in known:
+            result.append(known[draft.dedupe_key])
+            continue
+        message = _build(draft, channel=channel, purpose=purpose, source=source,
+                         consent=consents.get(draft.customer.pk), at=now)
+        fresh.append(message)
+        result.append(message)
+        if draft.dedupe_key:
+            known[draft.dedupe_key] = message
+    try:
+        with transaction.atomic():
+            Message.objects.bulk_create(fresh, batch_size=BATCH_SIZE)
+    except IntegrityError:
+        # A concurrent batch queued some of the same keys: fall back to one at a time.
+        return [queue_message(customer=d.customer, channel=channel, purpose=purpose,
+                              body=d.body, subject=d.subject, html_body=d.html_body,
+                              language=d.language, source=source, dedupe_key=d.dedupe_key,
+                              headers=d.headers) for d in drafts]
+    MessageEvent.objects.bulk_create(
+        [MessageEvent(message=m, status=m.status, at=now, detail=_event_detail(m))
+         for m in fresh], batch_size=BATCH_SIZE)
+    queued = [m.pk for m in fresh if m.status == Status.QUEUED]
+    for start in range(0, len(queued), TASK_CHUNK):
+        enqueue_after_commit(tasks.deliver_messages_task, queued[start:start + TASK_CHUNK])
+    return result
+
+
+def _build(draft: Draft, *, channel: str, purpose: str, source: str,
+           consent: Consent | None, at: datetime) -> Message:
+    """An unsaved message for ``draft`` after the law's checks and additions."""
+    customer = draft.customer
+    message = Message(
+        customer=customer, channel=channel, purpose=purpose,
+        language=draft.language or customer.language or "ko", subject=draft.subject.strip(),
+        body=draft.body, html_body=draft.html_body or "", headers=draft.headers or {},
+        to_address=compliance.address_for(customer, channel), source=source,
+        dedupe_key=draft.dedupe_key or None,
+    )
+    reason = compliance.contact_block_with(customer=customer, channel=channel,
+                                           purpose=purpose, at=at, consent=consent)
+    if reason is None and purpose == Purpose.AD:
+        reason = _apply_ad_rules(message)
+    if reason is not None:
+        message.status = Status.BLOCKED
+        message.block_reason = reason
+    return message
+
+
+def _event_detail(message: Message) -> str:
+    return str(BlockReason(message.block_reason).label) if message.block_reason else ""
 
 
 def _check_input(*, channel: str, purpose: str, body: str, subject: str, source: str,

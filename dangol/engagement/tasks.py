@@ -15,3 +15,10 @@ def send_due_messages_task() -> None:
     """Every minute: queue the due retries and anything a crashed worker left behind."""
     for message_id in selectors.due_message_ids():
         deliver_message_task.delay(message_id)
+
+
+@shared_task(acks_late=True)
+def deliver_messages_task(message_ids: list[int]) -> None:
+    """A chunk of a batch queued together; each message is claimed and sent on its own."""
+    for message_id in message_ids:
+        delivery.deliver_message(message_id=message_id)
