@@ -109,6 +109,8 @@ def _register_routers() -> None:
     api.add_router("/loyalty", loyalty_router)
     api.add_router("/engagement", engagement_router)
     api.add_router("/webhooks", webhooks_router)
+    from dangol.segments.api import router as segments_router
+    api.add_router("/segments", segments_router)
 
 
 _register_routers()

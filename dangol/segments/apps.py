@@ -13,4 +13,7 @@ class SegmentsConfig(AppConfig):
 
         register("segments.view", _("View segments, scores and retention"),
                  {Role.ADMIN, Role.ANALYST, Role.MARKETER})
-        add(NavItem("segments", _("Retention"), "segments:retention", "segments.view", 30))
+        register("segments.manage", _("Create, change and delete saved segments"),
+                 {Role.ADMIN, Role.ANALYST, Role.MARKETER})
+        add(NavItem("segments", _("Segments"), "segments:list", "segments.view", 30))
+        add(NavItem("retention", _("Retention"), "segments:retention", "segments.view", 31))

@@ -1,15 +1,18 @@
-"""Per-customer scores: RFM quintiles, named RFM segment, BG/NBD predictions, churn band.
+"""Per-customer scores (RFM quintiles, named RFM segment, BG/NBD predictions, churn band)
+and saved dynamic segments.
 
-One row per customer, rewritten by :func:`dangol.segments.services.score_customers`.
+Scores: one row per customer, rewritten by :func:`dangol.segments.services.scoring.score_customers`.
 Prediction fields are null when the models could not be fitted (see the
 scoring result's ``prediction_skipped_reason``).
 """
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dangol.core.models import TimeStampedModel
 from dangol.customers.models import Customer
 
 
@@ -75,3 +78,29 @@ class CustomerScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.rfm_segment}"
+
+
+class Segment(TimeStampedModel):
+    """A saved set of rules over customers (see :mod:`dangol.segments.rules`).
+
+    Dynamic: members are found by running the rules whenever the segment is
+    used, so it follows the data. ``member_count`` is only a cached figure for
+    lists, refreshed on save and nightly.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    definition = models.JSONField(_("rules"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+    member_count = models.PositiveIntegerField(_("customers"), null=True, blank=True)
+    counted_at = models.DateTimeField(_("counted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

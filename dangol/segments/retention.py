@@ -5,12 +5,13 @@ few hundred resulting numbers out as a table.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, DateTimeField, F, OuterRef, Subquery
+from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
-from dangol.customers.models import Order, OrderStatus
+from dangol.customers.models import Customer, Order, OrderStatus
 
 EXCLUDED = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
 
@@ -84,3 +85,44 @@ def cohort_retention(*, months: int = 12, cohorts: int = 12) -> RetentionTable:
         rows.append(CohortRow(cohort, size, repeaters.get(cohort, 0) / size if size else 0.0,
                               retention))
     return RetentionTable(rows, months)
+
+
+@dataclass(frozen=True)
+class ChurnMonth:
+    month: date  # first day of the month
+    customers: int  # customers who had bought by the end of the month
+    churned: int  # of them, those whose last purchase was ``days`` or more days before
+
+    @property
+    def share(self) -> float | None:
+        return self.churned / self.customers if self.customers else None
+
+
+def _month_start(year: int, month: int) -> date:
+    return date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def churn_over_time(*, months: int = 12, days: int = 180,
+                    now: datetime | None = None) -> list[ChurnMonth]:
+    """For each of the last ``months`` months: of the customers who had bought by its
+    end, the share whose latest purchase was at least ``days`` days before that end.
+
+    The current month is measured as of ``now``. One aggregate query: each month
+    is a pair of filtered counts over customers with EXISTS on their orders.
+    """
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    starts = [_month_start(today.year, today.month - k) for k in range(months - 1, -1, -1)]
+    ends = [min(timezone.make_aware(datetime.combine(_month_start(s.year, s.month + 1),
+                                                     time.min)), now) for s in starts]
+    purchases = Order.objects.filter(customer=OuterRef("pk")).exclude(status__in=EXCLUDED)
+    counts = {}
+    for i, end in enumerate(ends):
+        bought = Q(Exists(purchases.filter(ordered_at__lt=end)))
+        recent = Q(Exists(purchases.filter(ordered_at__lt=end,
+                                           ordered_at__gte=end - timedelta(days=days))))
+        counts[f"customers_{i}"] = Count("pk", filter=bought)
+        counts[f"churned_{i}"] = Count("pk", filter=bought & ~recent)
+    row = Customer.objects.aggregate(**counts)
+    return [ChurnMonth(start, row[f"customers_{i}"], row[f"churned_{i}"])
+            for i, start in enumerate(starts)]

@@ -14,3 +14,9 @@ def score_customers_task(as_of: str | None = None) -> dict[str, object]:
         "prediction_skipped_reason": result.prediction_skipped_reason,
         "value_skipped_reason": result.value_skipped_reason,
     }
+
+
+@shared_task(acks_late=True)
+def refresh_segment_counts_task() -> int:
+    """Recount every saved segment's members (nightly, after scoring); safe to run twice."""
+    return services.refresh_member_counts()
