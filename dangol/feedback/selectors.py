@@ -51,12 +51,13 @@ def theme_sentiment_counts(*, survey_pk: int, response_pks: QuerySet[Any] | None
     mentions = ThemeMention.objects.filter(survey_id=survey_pk)
     if response_pks is not None:
         mentions = mentions.filter(analysis__response_id__in=response_pks)
-    rows = (mentions.values("theme")
-            .annotate(**{s.value: Count("pk", filter=Q(sentiment=s.value)) for s in SENTIMENTS})
+    rows = (mentions.values_list("theme")
+            .annotate(**{f"n_{s.value}": Count("pk", filter=Q(sentiment=s.value))
+                         for s in SENTIMENTS})
             .order_by("theme"))
-    counts = [ThemeCount(theme=row["theme"], label=theme_label(row["theme"], language),
-                         positive=row["positive"], neutral=row["neutral"],
-                         negative=row["negative"]) for row in rows]
+    counts = [ThemeCount(theme=theme, label=theme_label(theme, language), positive=positive,
+                         neutral=neutral, negative=negative)
+              for theme, positive, neutral, negative in rows]
     return sorted(counts, key=lambda c: (-c.total, c.theme))
 
 

@@ -3,7 +3,9 @@
 from datetime import datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dangol.accounts.actors import Actor
@@ -224,3 +226,46 @@ def test_response_detail_shows_answers_and_analysis(owner_client, two_version_su
                           title=_text("다른", "Other"), definition=V1, publish=True)
     assert owner_client.get(
         f"/surveys/{other.pk}/responses/{response.pk}/").status_code == 404
+
+
+def test_responses_page_queries_do_not_grow_with_rows(owner_client, two_version_survey):
+    url = f"/surveys/{two_version_survey.pk}/responses/"
+    page(owner_client, url)  # warm the session and the caches
+    with CaptureQueriesContext(connection) as few:
+        page(owner_client, url + "?version=1")
+    with CaptureQueriesContext(connection) as more:
+        page(owner_client, url)
+    assert len(more.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_results_and_responses_in_a_browser_on_a_phone(browser, live_server, two_version_survey):
+    make_staff(Role.ANALYST, "analyst@example.com")
+    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    tab.goto(f"{live_server.url}/accounts/login/")
+    tab.fill("#id_username", "analyst@example.com")
+    tab.fill("#id_password", "a-long-password-1")
+    tab.click("main button[type=submit]")
+    tab.wait_for_load_state()
+    tab.goto(f"{live_server.url}/surveys/{two_version_survey.pk}/results/")
+    tab.click(".lang-switch button[value=ko]")
+    tab.wait_for_load_state()
+    assert tab.locator("html").get_attribute("lang") == "ko"
+    assert tab.locator("[data-question=service] h3").inner_text() == "서비스를 평가해 주세요"
+    assert tab.locator("[data-testid=nps-line]").bounding_box()["width"] > 100
+    assert "v1: 3, v2: 4" in tab.locator("[data-testid=by-version]").inner_text()
+    tab.select_option("select[name=version]", "1")
+    tab.click("form.sr-filters button[type=submit]")
+    tab.wait_for_url("**version=1**")
+    assert "v2" not in tab.locator("[data-testid=by-version]").inner_text()
+    tab.goto(f"{live_server.url}/surveys/{two_version_survey.pk}/responses/")
+    tab.select_option("select[name=theme]", "delivery")
+    tab.click("form.sr-filters button[type=submit]")
+    tab.wait_for_url("**theme=delivery**")
+    assert tab.locator("tr[data-response]").count() == 2
+    assert "[PHONE]" in tab.locator("[data-testid=responses]").inner_text()
+    # The wide table scrolls inside its box; the page itself does not scroll sideways.
+    assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    context.close()

@@ -195,7 +195,7 @@ def _value_text(question: Any, value: Any, language: str, fallback: str) -> str:
     if isinstance(value, dict) and "choices" in value:
         return ", ".join(labels.get(k, k) for k in value["choices"])
     if isinstance(value, dict) and "choice" in value:
-        return labels.get(value["choice"], value["choice"])
+        return str(labels.get(value["choice"], value["choice"]))
     return str(value)
 
 
@@ -303,4 +303,4 @@ def survey_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         exports.write_xlsx(survey, responses, response)  # type: ignore[arg-type]
     response["Content-Disposition"] = (
         f'attachment; filename="survey-{survey.pk}-responses-{stamp}.{fmt}"')
-    return response
+    return response  # type: ignore[return-value]
