@@ -1,5 +1,6 @@
 """Importing Qualtrics (.qsf) and LimeSurvey (.lss) files into draft surveys."""
 
+import copy
 import json
 from io import StringIO
 from pathlib import Path
@@ -7,11 +8,13 @@ from pathlib import Path
 import pytest
 from django.core.management import ManagementUtility, call_command
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dangol.accounts.actors import Actor
 from dangol.accounts.permissions import Role
 from dangol.core.errors import DomainError, PermissionDenied, ValidationFailed
-from dangol.surveys.importers import match_languages
+from dangol.surveys.importers import ImportFileError, assemble, match_languages, parse_file
 from dangol.surveys.importers.text import KeyMaker, plain_text
 from dangol.surveys.models import Survey
 from dangol.surveys.services.imports import import_survey
@@ -345,6 +348,70 @@ def test_staff_who_may_not_build_surveys_cannot_import(db):
     with pytest.raises(PermissionDenied):
         _import(analyst, "coffee_visit.qsf")
     assert Survey.objects.count() == 0
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    items = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, list) else ()
+    for key, value in items:
+        yield from _paths(value, (*prefix, key))
+
+
+QSF_SAMPLE = json.loads((DATA / "coffee_visit.qsf").read_text())
+QSF_PATHS = [p for p in _paths(QSF_SAMPLE) if p]
+# The parts that give a file its shape: change them more often than plain texts.
+SHAPING_KEYS = {"BlockElements", "Flow", "Choices", "ChoiceOrder", "Answers", "AnswerOrder",
+                "Language", "DisplayLogic", "SkipLogic", "Validation", "Randomization",
+                "ColumnLabels"}
+QSF_SHAPES = [p for p in QSF_PATHS if len(p) <= 3 or p[-1] in SHAPING_KEYS]
+ODD_VALUES = [None, 0, 2.5, "", "x", [], {}, [1, "a"], [[1]], {"0": 1}, True, {"Display": None},
+              "QID1", "q://QID1/SelectableChoice/1"]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.randoms(use_true_random=False))
+def test_oddly_shaped_qsf_imports_or_is_refused_with_a_reason(rnd):
+    document = copy.deepcopy(QSF_SAMPLE)
+    for _ in range(rnd.randint(1, 6)):
+        path = rnd.choice(QSF_SHAPES if rnd.random() < 0.7 else QSF_PATHS)
+        node = document
+        try:
+            for step in path[:-1]:
+                node = node[step]
+            node[path[-1]] = copy.deepcopy(rnd.choice(ODD_VALUES))
+        except (KeyError, IndexError, TypeError):
+            continue
+
+    try:
+        parsed = parse_file(filename="odd.qsf", content=json.dumps(document).encode())
+        assemble(parsed, supported=["ko", "en"])
+    except ImportFileError as error:
+        assert error.code.startswith("import_") and error.message
+
+
+def _element(document, kind):
+    return next(e for e in document["SurveyElements"] if e["Element"] == kind)
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: _element(d, "BL").update(Payload=7),
+    lambda d: _element(d, "BL")["Payload"][0].update(BlockElements=True),
+    lambda d: _element(d, "FL")["Payload"].update(Flow=2.5),
+    lambda d: _element(d, "FL")["Payload"]["Flow"][0].update(Type=[1]),
+    lambda d: _element(d, "SQ")["Payload"].update(Choices="0-10", Language="KO"),
+    lambda d: _element(d, "SQ")["Payload"].update(DisplayLogic={"0": [1]}, SkipLogic=3),
+])
+def test_qsf_with_odd_shapes_imports_what_it_can_without_crashing(owner, change):
+    document = copy.deepcopy(QSF_SAMPLE)
+    change(document)
+
+    try:
+        result = _import(owner, "odd.qsf", json.dumps(document).encode())
+    except DomainError as error:
+        assert error.code.startswith("import_")
+    else:
+        assert result.survey.draft["questions"]
 
 
 # Helpers -----------------------------------------------------------------------

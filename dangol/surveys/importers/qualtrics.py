@@ -109,9 +109,7 @@ def _load(content: bytes) -> dict[str, Any]:
 def _blocks(payload: Any) -> list[dict[str, Any]]:
     # Qualtrics writes the block list either as a JSON list or as an object
     # keyed "0", "1", ...
-    if isinstance(payload, dict):
-        payload = [payload[k] for k in sorted(payload, key=_number_first)]
-    return [b for b in payload or [] if isinstance(b, dict)]
+    return [b for b in _as_list(payload) if isinstance(b, dict)]
 
 
 def _number_first(value: object) -> tuple[int, str]:
@@ -128,7 +126,7 @@ def _question_order(payloads: dict[str, dict[str, Any]], blocks: list[dict[str, 
         return
     by_id = {str(b.get("ID")): b for b in blocks}
     if flow is not None:
-        placed = list(_walk_flow(flow.get("Flow") or [], ""))
+        placed = list(_walk_flow(_as_list(flow.get("Flow")), ""))
     else:
         placed = [(str(b.get("ID")), "") for b in blocks if b.get("Type") != "Trash"]
     seen: set[str] = set()
@@ -136,7 +134,7 @@ def _question_order(payloads: dict[str, dict[str, Any]], blocks: list[dict[str, 
         block = by_id.get(block_id)
         if block is None or block.get("Type") == "Trash":
             continue
-        for item in block.get("BlockElements") or []:
+        for item in _as_list(block.get("BlockElements")):
             if not isinstance(item, dict) or item.get("Type") != "Question":
                 continue
             qid = str(item.get("QuestionID") or "")
@@ -149,15 +147,15 @@ def _walk_flow(items: list[Any], placement: str) -> Iterator[tuple[str, str]]:
     for item in items:
         if not isinstance(item, dict):
             continue
-        kind = item.get("Type")
+        kind = str(item.get("Type"))
         if kind in BLOCK_FLOW_TYPES:
             yield str(item.get("ID")), placement
         elif kind == "Branch":
-            yield from _walk_flow(item.get("Flow") or [], "branch")
+            yield from _walk_flow(_as_list(item.get("Flow")), "branch")
         elif kind == "BlockRandomizer" or kind == "Randomizer":
-            yield from _walk_flow(item.get("Flow") or [], placement or "randomizer")
+            yield from _walk_flow(_as_list(item.get("Flow")), placement or "randomizer")
         else:
-            yield from _walk_flow(item.get("Flow") or [], placement)
+            yield from _walk_flow(_as_list(item.get("Flow")), placement)
 
 
 def _as_list(value: Any) -> list[Any]:
