@@ -271,6 +271,17 @@ def test_piped_answers_in_a_text_are_kept_and_reported(owner):
     assert note.key == "q2" and "placeholder is kept" in note.reason
 
 
+def test_limesurvey_yes_no_question_becomes_a_choice_of_yes_and_no(owner):
+    content = _old_lss("1").replace(b"<type>S</type>", b"<type>Y</type>")
+
+    result = _import(owner, "yes_no.lss", content)
+
+    question = _questions(result.survey)["q2"]
+    assert question["type"] == "single"
+    assert [(c["key"], c["label"]) for c in question["choices"]] == [
+        ("Y", {"en": "Yes"}), ("N", {"en": "No"})]
+
+
 # Refusals ----------------------------------------------------------------------
 
 
@@ -449,7 +460,7 @@ def test_command_prints_the_new_survey_and_what_was_not_imported(owner):
     assert lines[0] == (f'Created draft survey {survey.pk} "하늘커피 방문 만족도 조사" from '
                         "limesurvey: 8 questions in ko, en.")
     assert "  Q7 (N (numerical input)): Dangol has no number question" in lines
-    assert lines[1] == "Not imported (4):"
+    assert lines[1] == "Not imported, or imported only in part (4):"
 
 
 def test_command_exits_with_1_and_the_reason_on_a_bad_file(capsys):

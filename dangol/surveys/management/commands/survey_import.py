@@ -36,7 +36,8 @@ class Command(BaseCommand):
                                    "count": result.question_count,
                                    "languages": ", ".join(survey.languages)})
         if result.unmapped:
-            self.stdout.write(_("Not imported (%(count)s):") % {"count": len(result.unmapped)})
+            self.stdout.write(_("Not imported, or imported only in part (%(count)s):")
+                              % {"count": len(result.unmapped)})
             for item in result.unmapped:
                 self.stdout.write(f"  {item}")
         else:
