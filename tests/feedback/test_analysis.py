@@ -92,3 +92,13 @@ def test_theme_sentiment_counts_and_filters(comment_survey):
     assert sorted(r["response_id"] for r in negative_delivery) == [ids[0], ids[3]]
     assert [r["response_id"] for r in selectors.responses_matching(
         survey_pk=comment_survey.pk, contains="최고")] == [ids[2]]
+
+
+def test_a_completed_response_is_analysed_on_arrival(comment_survey,
+                                                     django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response, _ = submit_response(survey=comment_survey, language="ko",
+                                      answers={"nps": 4, "comment": MIXED})
+    analysis = TextAnalysis.objects.get(response=response)
+    assert set(analysis.themes.values_list("theme", "sentiment")) == {
+        ("delivery", "negative"), ("quality", "positive")}

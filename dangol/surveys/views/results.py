@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from dangol import textkit
@@ -72,8 +72,8 @@ def _date(request: HttpRequest, name: str, label: str, problems: list[str]) -> d
 
 def _filters(request: HttpRequest) -> Filters:
     problems: list[str] = []
-    since = _date(request, "since", _("From"), problems)
-    until = _date(request, "until", _("To"), problems)
+    since = _date(request, "since", pgettext("date range", "From"), problems)
+    until = _date(request, "until", pgettext("date range", "To"), problems)
     version_raw = request.GET.get("version", "").strip()
     version = None
     if version_raw:
