@@ -172,6 +172,8 @@ def test_limesurvey_file_becomes_a_draft_in_its_base_and_additional_language(own
     assert survey.languages == ["ko", "en"] and survey.default_language == "ko"
     assert survey.title == {"ko": "하늘커피 방문 만족도 조사", "en": "Haneul Coffee visit survey"}
     assert survey.name == "하늘커피 방문 만족도 조사"
+    assert survey.intro == {"ko": "소중한 의견을 들려주세요.", "en": "Tell us what you think."}
+    assert survey.thank_you == {"ko": "감사합니다!", "en": "Thank you!"}
     assert [(q["key"], q["type"]) for q in survey.draft["questions"]] == [
         ("q1", "rating"), ("q2", "single"), ("q3", "multiple"), ("q4", "matrix"),
         ("q5", "text"), ("email", "text"), ("q9", "single"), ("q10", "text")]

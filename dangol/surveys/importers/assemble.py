@@ -22,6 +22,8 @@ class Assembled:
     languages: list[str]
     default_language: str
     title: dict[str, str]
+    intro: dict[str, str]
+    thank_you: dict[str, str]
     unmapped: list[Unmapped]
 
 
@@ -96,29 +98,29 @@ def assemble(parsed: ParsedSurvey, *, supported: Sequence[str]) -> Assembled:
         raise ImportFileError("import_malformed", _first_problem(error)) from None
     languages = list(dict.fromkeys(mapping[code] for code in parsed.languages
                                    if code in mapping))
-    title = {mapping[code]: text for code, text in parsed.title.items()
-             if code in mapping and text}
+    title = _texts(parsed.title, mapping)
     for language in languages:
         title.setdefault(language, parsed.name)
     return Assembled(definition=definition, languages=languages,
                      default_language=mapping.get(parsed.languages[0], languages[0]),
-                     title=title, unmapped=unmapped)
+                     title=title, intro=_texts(parsed.intro, mapping),
+                     thank_you=_texts(parsed.thank_you, mapping), unmapped=unmapped)
+
+
+def _texts(value: dict[str, str], mapping: dict[str, str]) -> dict[str, str]:
+    return {mapping[code]: text for code, text in value.items() if code in mapping and text}
 
 
 def _relabel(document: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
     result = copy.deepcopy(document)
-
-    def texts(value: dict[str, str]) -> dict[str, str]:
-        return {mapping[code]: text for code, text in value.items() if code in mapping}
-
     for name in LABELS:
         if name in result:
-            result[name] = texts(result[name])
+            result[name] = _texts(result[name], mapping)
             if name != "text" and not result[name]:
                 del result[name]
     for name in ("choices", "rows"):
         for item in result.get(name, []):
-            item["label"] = texts(item["label"])
+            item["label"] = _texts(item["label"], mapping)
     return result
 
 

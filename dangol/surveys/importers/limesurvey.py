@@ -152,14 +152,18 @@ class _Reader:
         for question in top:
             group = groups.get(question.get("gid", ""), {})
             self._add(question, group_relevance=group.get("relevance", ""))
-        titles = {}
+        texts: dict[str, dict[str, str]] = {"title": {}, "welcometext": {}, "endtext": {}}
         for row in _table(root, "surveys_languagesettings"):
-            title = plain_text(row.get("surveyls_title"))
-            if title:
-                titles[language_code(row.get("surveyls_language"))] = title
+            language = language_code(row.get("surveyls_language")) or self.base
+            for name, found in texts.items():
+                text = plain_text(row.get(f"surveyls_{name}"))
+                if text:
+                    found[language] = text
+        titles = texts["title"]
         name = titles.get(self.base) or next(iter(titles.values()), "") or _("Imported survey")
         return ParsedSurvey(source=SOURCE, name=name, languages=self.languages, title=titles,
                             questions=self.questions, unmapped=self.unmapped,
+                            intro=texts["welcometext"], thank_you=texts["endtext"],
                             source_question_count=len(top))
 
     def _read_texts(self) -> None:

@@ -59,6 +59,8 @@ class ParsedSurvey:
     languages: list[str]
     title: dict[str, str]
     questions: list[ImportedQuestion] = field(default_factory=list)
+    intro: dict[str, str] = field(default_factory=dict)  # shown before the first question
+    thank_you: dict[str, str] = field(default_factory=dict)  # shown after the last
     unmapped: list[Unmapped] = field(default_factory=list)
     source_question_count: int = 0
 

@@ -59,7 +59,7 @@ def import_survey(*, actor: Actor, filename: str, content: bytes) -> ImportResul
         actor=actor, name=parsed.name[:200], kind=Survey.Kind.CUSTOM,
         definition=assembled.definition.model_dump(mode="json", exclude_none=True),
         languages=assembled.languages, default_language=assembled.default_language,
-        title=assembled.title,
+        title=assembled.title, intro=assembled.intro, thank_you=assembled.thank_you,
     )
     return ImportResult(survey=survey, source=parsed.source, unmapped=assembled.unmapped)
 
