@@ -249,3 +249,20 @@ def text_answers(*, survey_pk: int | None = None,
     if response_pk is not None:
         answers = answers.filter(response_id=response_pk)
     return answers.order_by("pk")
+
+
+def filtered_nps_trend(survey: Survey, key: str, *, flt: ResultFilter | None = None,
+                       months: int = 12) -> list[dict[str, Any]]:
+    """Like :func:`nps_trend`, over the completed responses that ``flt`` selects."""
+    rows = (Answer.objects.filter(survey=survey, question=key, row="", number__isnull=False,
+                                  response__in=(flt or ResultFilter()).responses(survey))
+            .annotate(month=TruncMonth("response__completed_at"))
+            .values("month")
+            .annotate(pro=Count("pk", filter=Q(number__gte=9)),
+                      pas=Count("pk", filter=Q(number__gte=7, number__lte=8)),
+                      det=Count("pk", filter=Q(number__lte=6)))
+            .order_by("-month")[:months])
+    return [{"month": row["month"].strftime("%Y-%m"),
+             "nps": survey_stats.nps_from_counts(promoters=row["pro"], passives=row["pas"],
+                                                 detractors=row["det"])}
+            for row in reversed(list(rows))]

@@ -100,7 +100,9 @@ def test_results_page_shows_scores_counts_versions_and_charts(owner_client, two_
     # 7 answers: promoters 10, 9, 10; passive 8; detractors 3, 6, 0 → NPS 0.0
     assert "NPS 0.0" in html
     assert "v1: 3, v2: 4" in html
-    assert 'data-testid="nps-line"' in html and 'data-testid="nps-band"' in html
+    # NPS 0 in January (10, 3, 8) and in February (9, 6, 10, 0): a flat line at the middle
+    assert 'data-testid="nps-line" points="0.0,100.0 600.0,100.0"' in html
+    assert 'data-testid="nps-band"' in html
     assert "2026-01" in html and "2026-02" in html
     assert 'data-testid="matrix-service"' in html and "Kindness" in html and "4.50" in html
     assert "Where did you hear of us?" in html
@@ -119,6 +121,8 @@ def test_results_filters_narrow_the_numbers(owner_client, two_version_survey):
     pk = two_version_survey.pk
     html = page(owner_client, f"/surveys/{pk}/results/?version=1")
     assert "v1: 3" in html and "v2:" not in html
+    trend = html.split('data-testid="nps-trend"')[1].split("</svg>")[0]
+    assert "2026-01" in trend and "2026-02" not in trend  # the trend follows the filters
     html = page(owner_client, f"/surveys/{pk}/results/?language=en&since=2026-02-01")
     # English answers in February: 6 and 10 → one promoter, one detractor
     assert "NPS 0.0" in html and "(2 answers)" in html
