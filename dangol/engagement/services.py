@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dangol.accounts.actors import Actor
@@ -232,7 +232,9 @@ def withdraw_ad_consent(*, customer_id: int, channel: str, source: str) -> Custo
     """Withdraw ``customer_id``'s advertising consent for ``channel`` (unsubscribe, STOP).
 
     Goes through the customers service, which records a ConsentEvent and an audit
-    row. Idempotent: withdrawing again changes nothing. Raises NotFound.
+    row, and tells the customer the result on the same channel (정보통신망법 §50⑦:
+    the sender, the action and its date, the result). Idempotent: withdrawing
+    again changes nothing and sends nothing. Raises NotFound.
     """
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:
@@ -242,10 +244,27 @@ def withdraw_ad_consent(*, customer_id: int, channel: str, source: str) -> Custo
         ConsentIn(channel=ConsentChannel(channel), purpose=ConsentPurpose.AD, granted=False,
                   source=source)])
     with transaction.atomic():
-        upsert_customer(actor=actor, data=data)
+        result = upsert_customer(actor=actor, data=data)
         # Ads still waiting in the outbox must not go out after the opt-out.
         _block_waiting_ads(customer_id=customer.pk, channel=channel)
+        if "consents" in result.changed_fields:
+            _queue_withdrawal_notice(customer=customer, channel=channel)
     return customer
+
+
+def _queue_withdrawal_notice(*, customer: Customer, channel: str) -> Message:
+    today = timezone.localdate()
+    language = "en" if customer.language.startswith("en") else "ko"
+    with translation.override(language):
+        values = {"sender": compliance.sender()["name"] or "Dangol",
+                  "date": today.isoformat(), "channel": Channel(channel).label}
+        subject = _("%(sender)s: advertising opt-out done") % values
+        body = _("%(sender)s received your request of %(date)s to stop advertising by "
+                 "%(channel)s. Done: you will no longer receive it.") % values
+    return queue_message(
+        customer=customer, channel=channel, purpose=Purpose.TRANSACTIONAL, subject=subject,
+        body=body, language=language, source="consent_notice",
+        dedupe_key=f"consent-notice:{customer.pk}:{channel}:{today.isoformat()}")
 
 
 def _block_waiting_ads(*, customer_id: int, channel: str) -> None:

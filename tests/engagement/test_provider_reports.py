@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from dangol.customers.models import ConsentEvent
-from dangol.engagement.models import Status
+from dangol.engagement.models import Message, Status
 from dangol.engagement.providers import sign_report
 from dangol.engagement.services import queue_message
 from tests.engagement.conftest import grant
@@ -151,6 +151,8 @@ def test_a_stop_reply_withdraws_sms_ad_consent(customer, fake_sms_provider, ad_s
     assert consents["email"].is_granted
     event = ConsentEvent.objects.get(customer=customer, action="withdraw")
     assert (event.channel, event.source) == ("sms", "sms:stop")
+    [notice] = Message.objects.filter(source="consent_notice")
+    assert (notice.channel, notice.to_address) == ("sms", "+821012345678")
 
 
 def test_another_reply_changes_nothing(customer, fake_sms_provider):

@@ -4,10 +4,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from dangol.accounts.models import AuditEntry
 from dangol.customers.models import ConsentEvent
-from dangol.engagement.models import Status
+from dangol.engagement.models import Message, Status
 from dangol.engagement.services import queue_message
 from dangol.engagement.tokens import unsubscribe_token
 from tests.engagement.conftest import grant
@@ -34,7 +35,7 @@ def test_the_page_speaks_the_customers_language(customer):
     assert 'href="?lang=en"' in response.content.decode()
 
 
-def test_one_click_post_withdraws_consent_without_cookies_csrf_or_redirect(customer):
+def test_one_click_post_withdraws_consent_without_cookies_csrf_or_redirect(customer, ad_sender):
     grant(customer, "email")
     grant(customer, "sms")
     client = Client(enforce_csrf_checks=True)
@@ -50,6 +51,12 @@ def test_one_click_post_withdraws_consent_without_cookies_csrf_or_redirect(custo
     assert (event.channel, event.purpose, event.source) == ("email", "ad", "unsubscribe:email")
     assert AuditEntry.objects.filter(object_id=str(customer.pk),
                                      actor_label="unsubscribe:email").exists()
+    # The law asks for a notice of the result: sender, action and date, result.
+    [notice] = Message.objects.filter(source="consent_notice")
+    assert (notice.channel, notice.purpose, notice.status) == ("email", "transactional",
+                                                               "queued")
+    assert "단골상회" in notice.subject
+    assert timezone.localdate().isoformat() in notice.body
 
 
 def test_unsubscribing_twice_is_harmless(customer):
@@ -57,6 +64,7 @@ def test_unsubscribing_twice_is_harmless(customer):
     for _ in range(2):
         assert Client().post(link(customer)).status_code == 200
     assert ConsentEvent.objects.filter(customer=customer, action="withdraw").count() == 1
+    assert Message.objects.filter(source="consent_notice").count() == 1
 
 
 @pytest.mark.parametrize("mangle", [
