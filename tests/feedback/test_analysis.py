@@ -102,3 +102,13 @@ def test_a_completed_response_is_analysed_on_arrival(comment_survey,
     analysis = TextAnalysis.objects.get(response=response)
     assert set(analysis.themes.values_list("theme", "sentiment")) == {
         ("delivery", "negative"), ("quality", "positive")}
+
+
+def test_admin_shows_analyses_read_only_and_masked(owner_client, comment_survey):
+    submit_response(survey=comment_survey, language="ko",
+                    answers={"nps": 1, "comment": "배송 문의 010-1234-5678"})
+    services.analyse_pending_answers()
+    analysis = TextAnalysis.objects.get()
+    html = owner_client.get(f"/admin/feedback/textanalysis/{analysis.pk}/change/").content.decode()
+    assert "[PHONE]" in html and "010-1234-5678" not in html
+    assert owner_client.get("/admin/feedback/textanalysis/add/").status_code == 403
