@@ -56,8 +56,11 @@ def list_deliveries(*, endpoint_id: int | None = None, status: str = "", event_t
     return deliveries
 
 
-def recent_deliveries(*, endpoint_id: int, limit: int = 50) -> list[Delivery]:
-    return list(list_deliveries(endpoint_id=endpoint_id)[:limit])
+def recent_deliveries(*, endpoint_id: int, status: str = "", limit: int = 50) -> list[Delivery]:
+    """The endpoint's latest deliveries; an unknown ``status`` is ignored (page filter)."""
+    if status not in DeliveryStatus.values:
+        status = ""
+    return list(list_deliveries(endpoint_id=endpoint_id, status=status)[:limit])
 
 
 def get_delivery(*, delivery_id: int) -> Delivery:

@@ -1,9 +1,11 @@
 """Writes for webhooks: publishing events (the outbox), endpoints, replays and test sends.
 
-Other apps call only ``publish``, inside their own transaction.
+Other apps call ``publish`` inside their own transaction, and declare their event
+types once with ``register_event_type`` (in their AppConfig.ready).
 """
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,14 +17,18 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from dangol.accounts.actors import Actor
 from dangol.accounts.services import record_audit, require
 from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
 from dangol.core.transactions import enqueue_after_commit
 from dangol.webhooks import dispatch, events, tasks, transport
+from dangol.webhooks.events import register_event_type as register_event_type  # for other apps
 from dangol.webhooks.models import Delivery, DeliveryKind, Endpoint, Event
 from dangol.webhooks.signing import generate_secret
+
+logger = logging.getLogger(__name__)
 
 PERMISSION = "webhooks.manage"
 URL_MAX_LENGTH = 500
@@ -33,6 +39,20 @@ _url_validator = URLValidator(schemes=["http", "https"])
 
 
 # --- publishing -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _QueueOrWait:
+    """Queues ``task``; with the broker unreachable the send waits for the next sweep
+    instead of failing the producer's request after its change has committed."""
+
+    task: Any
+
+    def delay(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            self.task.delay(*args, **kwargs)
+        except BrokerUnreachable as error:
+            logger.warning("webhook send not queued (%s); the sweep will send it", error)
 
 
 def _as_json(payload: dict[str, Any]) -> dict[str, Any]:
@@ -57,6 +77,9 @@ def publish(*, event_type: str, payload: dict[str, Any],
     if not isinstance(payload, dict):
         raise TypeError("payload must be a dict")
     data = _as_json(payload)
+    if not events.is_known(event_type):
+        logger.warning("event type %s is not registered; only endpoints on * receive it",
+                       event_type)
     now = timezone.now()
     with transaction.atomic():
         event = Event.objects.create(type=event_type, payload=data,
@@ -65,7 +88,7 @@ def publish(*, event_type: str, payload: dict[str, Any],
         deliveries = Delivery.objects.bulk_create(
             [Delivery(event=event, endpoint=e, next_attempt_at=now) for e in endpoints])
         for delivery in deliveries:
-            enqueue_after_commit(tasks.send_delivery_task, delivery.pk)
+            enqueue_after_commit(_QueueOrWait(tasks.send_delivery_task), delivery.pk)
     return event
 
 

@@ -17,6 +17,7 @@ from dangol.core.errors import DomainError, NotFound
 from dangol.web.decorators import permission_required
 from dangol.webhooks import selectors, services
 from dangol.webhooks.forms import EndpointForm, ReplayForm, add_domain_error
+from dangol.webhooks.models import DeliveryStatus
 
 PERMISSION = "webhooks.manage"
 # The secret of a new (or re-keyed) endpoint is shown once, on the next page.
@@ -54,6 +55,7 @@ def endpoints(request: HttpRequest) -> HttpResponse:
 def _detail(request: HttpRequest, endpoint_id: int, *, edit_form: EndpointForm | None = None,
             replay_form: ReplayForm | None = None, status: int = 200) -> HttpResponse:
     endpoint = selectors.get_endpoint(endpoint_id=endpoint_id)
+    shown_status = request.GET.get("status", "")
     new_secret = None
     stashed = request.session.pop(NEW_SECRET_SESSION_KEY, None)
     if stashed and stashed[0] == endpoint.pk:
@@ -65,7 +67,9 @@ def _detail(request: HttpRequest, endpoint_id: int, *, edit_form: EndpointForm |
         "endpoint": endpoint,
         "new_secret": new_secret,
         "may_view_secret": getattr(request.user, "role", "") == Role.OWNER,
-        "deliveries": selectors.recent_deliveries(endpoint_id=endpoint.pk),
+        "deliveries": selectors.recent_deliveries(endpoint_id=endpoint.pk, status=shown_status),
+        "status": shown_status,
+        "statuses": DeliveryStatus.choices,
         "edit_form": edit_form,
         "replay_form": replay_form or ReplayForm(initial={"event_type": "*"}),
     }, status=status)

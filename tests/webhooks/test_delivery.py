@@ -10,8 +10,10 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from dangol.accounts.actors import SYSTEM
+from dangol.config.celery import app as celery_app
 from dangol.webhooks import dispatch
 from dangol.webhooks.models import Delivery, DeliveryStatus, Endpoint, Event
 from dangol.webhooks.services import create_endpoint, publish, update_endpoint
@@ -291,3 +293,30 @@ def test_concurrent_sweeps_send_each_delivery_once(webhook_receiver):
     assert sorted(webhook_receiver.event_ids()) == sorted(str(e.uid) for e in events)
     assert set(Delivery.objects.values_list("status", "attempts")) == {
         (DeliveryStatus.SUCCEEDED, 2)}
+
+
+@pytest.fixture
+def broker_down():
+    """Tasks are sent to a broker that nobody listens on."""
+    saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager")}
+    celery_app.conf.update(broker_url="redis://127.0.0.1:9/0", task_always_eager=False)
+    kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    yield
+    celery_app.conf.update(saved)
+    kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_is_down_does_not_fail_the_producer(broker_down, webhook_receiver):
+    endpoint_for(webhook_receiver.url)
+    with transaction.atomic():
+        event = publish(event_type=COMPLETED, payload={})
+
+    delivery = Delivery.objects.get(event=event)
+    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0
+    dispatch.send_due_deliveries()  # what the next sweep does
+    assert webhook_receiver.event_ids() == [str(event.uid)]

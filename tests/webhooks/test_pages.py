@@ -84,3 +84,19 @@ def test_only_staff_who_manage_webhooks_see_the_pages(db):
     admin.force_login(make_staff(Role.ADMIN))
     assert admin.get("/webhooks/").status_code == 200
     assert admin.get("/webhooks/999/").status_code == 404
+
+
+def test_the_endpoint_page_filters_deliveries_by_status(owner_client, webhook_receiver,
+                                                         django_capture_on_commit_callbacks):
+    owner_client.post("/webhooks/", {"url": webhook_receiver.url, "event_types": ["*"],
+                                     "active": "on"})
+    endpoint = Endpoint.objects.get()
+    webhook_receiver.statuses = [500]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        failing = publish(event_type=COMPLETED, payload={"n": 1})
+        delivered = publish(event_type=COMPLETED, payload={"n": 2})
+
+    pending = owner_client.get(f"/webhooks/{endpoint.pk}/", {"status": "pending"})
+    assert [d.event_id for d in pending.context["deliveries"]] == [failing.pk]
+    everything = owner_client.get(f"/webhooks/{endpoint.pk}/", {"status": "nonsense"})
+    assert {d.event_id for d in everything.context["deliveries"]} == {failing.pk, delivered.pk}
