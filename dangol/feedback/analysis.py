@@ -8,7 +8,7 @@ answer makes a concurrent second run fail cleanly and leave the first run's rows
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -61,8 +61,30 @@ def analyse_pending_answers(*, chunk_size: int = BACKFILL_CHUNK,
     return BackfillResult(analysed=analysed, chunks=chunks)
 
 
+def pending_ranges(*, chunk_size: int = BACKFILL_CHUNK,
+                   survey_pk: int | None = None) -> Iterator[tuple[int, int]]:
+    """(first, last) answer ids of consecutive chunks of not yet analysed answers.
+
+    Each range can be handed to :func:`analyse_answer_range` by any worker.
+    """
+    after = 0
+    while True:
+        pks = list(_pending(survey_results.text_answers(survey_pk=survey_pk))
+                   .filter(pk__gt=after).values_list("pk", flat=True)[:chunk_size])
+        if not pks:
+            return
+        yield pks[0], pks[-1]
+        after = pks[-1]
+
+
+def analyse_answer_range(*, first_pk: int, last_pk: int) -> int:
+    """Analyse the not yet analysed free-text answers with ids in [first_pk, last_pk]."""
+    return _analyse_and_store(list(_pending(survey_results.text_answers())
+                                   .filter(pk__gte=first_pk, pk__lte=last_pk)))
+
+
 def _pending(answers: QuerySet[Answer]) -> QuerySet[Answer]:
-    return answers.filter(analysis__isnull=True).select_related("response")
+    return answers.filter(analysis__isnull=True)
 
 
 def _analyse_and_store(answers: Sequence[Answer]) -> int:

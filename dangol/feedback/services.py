@@ -33,5 +33,5 @@ def queue_response_analysis(*, response_pk: int) -> None:
 
 
 def queue_pending_analysis(*, chunk_size: int = 500) -> None:
-    """Ask the worker to analyse every answer not analysed yet (after commit)."""
+    """Ask the workers to analyse every answer not analysed yet, a task per chunk, after commit."""
     enqueue_after_commit(analyse_pending_task, chunk_size)

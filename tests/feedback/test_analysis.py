@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import call_command
 
-from dangol.feedback import selectors, services
+from dangol.feedback import analysis, selectors, services, tasks
 from dangol.feedback.models import TextAnalysis, ThemeMention
+from dangol.surveys.models import Answer
 from dangol.surveys.services.responses import submit_response
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +113,19 @@ def test_admin_shows_analyses_read_only_and_masked(owner_client, comment_survey)
     html = owner_client.get(f"/admin/feedback/textanalysis/{analysis.pk}/change/").content.decode()
     assert "[PHONE]" in html and "010-1234-5678" not in html
     assert owner_client.get("/admin/feedback/textanalysis/add/").status_code == 403
+
+
+def test_queued_backfill_splits_the_work_into_chunk_tasks(comment_survey,
+                                                           django_capture_on_commit_callbacks):
+    for i in range(5):
+        submit_response(survey=comment_survey, language="en",
+                        answers={"nps": 8, "comment": f"Slow delivery {i}"})
+    pks = list(Answer.objects.exclude(text="").order_by("pk").values_list("pk", flat=True))
+    assert list(analysis.pending_ranges(chunk_size=2)) == [
+        (pks[0], pks[1]), (pks[2], pks[3]), (pks[4], pks[4])]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.queue_pending_analysis(chunk_size=2)
+    assert len(callbacks) == 1  # the planning task, queued after commit
+    assert TextAnalysis.objects.count() == 5
+    assert list(analysis.pending_ranges(chunk_size=2)) == []
+    assert tasks.analyse_pending_task.delay(2).get() == 0  # nothing left: no chunk tasks
