@@ -132,6 +132,7 @@ class InviteIn(Schema):
     language: str = ""
     gender: str | None = None
     rfm_segment: str = ""
+    segment_id: int | None = Field(None, description="a saved segment's ID")
     ordered_within_days: int | None = Field(None, ge=1, le=3650)
 
 
@@ -396,7 +397,7 @@ def invite(request: HttpRequest, survey_id: int, payload: InviteIn) -> dict[str,
     audience = selectors.Audience(
         customer_ids=tuple(payload.customer_ids), region=payload.region,
         language=payload.language, gender=payload.gender, rfm_segment=payload.rfm_segment,
-        ordered_within_days=payload.ordered_within_days)
+        segment_id=payload.segment_id, ordered_within_days=payload.ordered_within_days)
     result = invitation_services.invite_customers(
         actor=actor_from_request(request), survey=survey,
         customers=selectors.audience_customers(audience), channel=payload.channel,

@@ -234,7 +234,9 @@ class InviteForm(forms.Form):
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=[
         ("email", gettext_lazy("E-mail")), ("sms", gettext_lazy("SMS")),
         ("kakao", gettext_lazy("KakaoTalk"))])
-    rfm_segment = forms.ChoiceField(label=gettext_lazy("Segment"), required=False)
+    segment = forms.TypedChoiceField(label=gettext_lazy("Saved segment"), required=False,
+                                     coerce=int, empty_value=None)
+    rfm_segment = forms.ChoiceField(label=gettext_lazy("RFM segment"), required=False)
     region = forms.CharField(label=gettext_lazy("Region"), required=False, max_length=50)
     language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
     ordered_within_days = forms.IntegerField(
@@ -248,8 +250,10 @@ class InviteForm(forms.Form):
                            help_text=gettext_lazy("A customer is invited once per wave. "
                                                   "Default: today's date."))
 
-    def __init__(self, *args: Any, segments: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, segments: list[tuple[str, str]],
+                 saved: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [("", "—"), *saved]
         self.fields["rfm_segment"].choices = [("", _("All customers")), *segments]
         self.fields["language"].choices = [("", "—"), *_language_choices()]
 

@@ -9,7 +9,11 @@ from django.utils import timezone
 from dangol.customers.models import Customer, Order
 from dangol.customers.selectors import search_customers
 from dangol.engagement.models import Message
-from dangol.segments.selectors import customer_pks_in_rfm_segment
+from dangol.segments.selectors import (
+    customer_pks_in_rfm_segment,
+    get_segment,
+    segment_customers,
+)
 from dangol.surveys.models import Invitation, Response, Survey
 
 
@@ -36,6 +40,7 @@ class Audience:
     language: str = ""
     gender: str | None = None
     rfm_segment: str = ""
+    segment_id: int | None = None  # a saved segment (dangol.segments)
     ordered_within_days: int | None = None
 
 
@@ -44,6 +49,9 @@ def audience_customers(audience: Audience) -> QuerySet[Customer]:
                                  gender=audience.gender)
     if audience.customer_ids:
         customers = customers.filter(external_id__in=audience.customer_ids)
+    if audience.segment_id:
+        customers = customers.filter(pk__in=segment_customers(get_segment(audience.segment_id))
+                                     .values("pk"))
     if audience.rfm_segment:
         customers = customers.filter(pk__in=customer_pks_in_rfm_segment(audience.rfm_segment))
     if audience.ordered_within_days:

@@ -127,3 +127,27 @@ def test_a_bad_colour_or_logo_is_refused(owner_client) -> None:
         "text_color": "#111111",
         "logo": SimpleUploadedFile("x.exe", b"MZ", content_type="application/octet-stream")})
     assert BrandKit.objects.count() == 0
+
+
+def test_invite_an_rfm_segment_from_the_page(owner_client, nps_survey, smtp_server,
+                                             django_capture_on_commit_callbacks) -> None:
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from dangol.segments.models import CustomerScore
+    from dangol.surveys.models import Invitation
+    from tests.factories import CustomerFactory
+
+    for email, segment in (("a@example.com", "champions"), ("b@example.com", "lost")):
+        CustomerScore.objects.create(
+            customer=CustomerFactory(email=email), frequency=5, recency_days=200, T_days=300,
+            monetary=Decimal(50000), order_count=6, total_spent=Decimal(300000),
+            last_order_at=timezone.now(), R=5, F=5, M=5, rfm_segment=segment,
+            scored_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(f"/surveys/{nps_survey.pk}/distribute/invite/",
+                          {"channel": "email", "rfm_segment": "champions"})
+    assert list(Invitation.objects.values_list("customer__email", flat=True)) == [
+        "a@example.com"]
+    assert [m["To"] for m in smtp_server.messages] == ["a@example.com"]

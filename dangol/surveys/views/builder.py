@@ -40,8 +40,10 @@ def _show_problems(request: HttpRequest, error: DomainError) -> None:
 @login_required
 @permission_required("surveys.view")
 def survey_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "surveys/list.html", {"surveys": selectors.list_surveys(),
-                                                 "nav_current": "surveys"})
+    segment = request.GET.get("segment", "")
+    return render(request, "surveys/list.html", {
+        "surveys": selectors.list_surveys(), "nav_current": "surveys",
+        "segment": segment if segment.isdigit() else ""})
 
 
 @login_required

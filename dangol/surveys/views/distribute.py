@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from dangol.accounts.actors import actor_from_request
 from dangol.core.errors import DomainError
 from dangol.segments.models import RFMSegment
+from dangol.segments.selectors import list_segments
 from dangol.surveys import selectors
 from dangol.surveys.forms import InviteForm, TriggerForm
 from dangol.surveys.models import Trigger
@@ -28,11 +29,13 @@ def _audience(form: InviteForm) -> selectors.Audience:
     return selectors.Audience(
         customer_ids=form.customer_id_list(), region=data["region"].strip(),
         language=data["language"], rfm_segment=data["rfm_segment"],
+        segment_id=data["segment"],
         ordered_within_days=data["ordered_within_days"])
 
 
-def _invite_form(data: object = None) -> InviteForm:
-    return InviteForm(data, segments=list(RFMSegment.choices))
+def _invite_form(data: object = None, initial: dict[str, object] | None = None) -> InviteForm:
+    saved = [(s.pk, s.name) for s in list_segments()]
+    return InviteForm(data, initial=initial, segments=list(RFMSegment.choices), saved=saved)
 
 
 @login_required
@@ -47,7 +50,8 @@ def distribute(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "surveys/distribute.html", {
         "survey": survey, "tab": "distribute", "nav_current": "surveys",
         "public_link": request.build_absolute_uri(f"/s/{survey.public_slug}/"),
-        "invite_form": _invite_form(), "trigger_form": TriggerForm(),
+        "invite_form": _invite_form(initial={"segment": request.GET.get("segment")}),
+        "trigger_form": TriggerForm(),
         "counts": counts, "rows": rows, "triggers": survey.triggers.order_by("pk"),
     })
 
