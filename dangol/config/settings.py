@@ -211,6 +211,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.engagement.tasks.send_due_messages_task",
         "schedule": 60.0,
     },
+    # Reminds customers of ad consents two years old (망법 §50⑧), in the daytime.
+    "send-consent-reminders": {
+        "task": "dangol.engagement.tasks.send_consent_reminders_task",
+        "schedule": crontab(hour=env_int("CONSENT_REMINDER_HOUR", 10), minute=0),
+    },
     # Sends webhook deliveries whose retry is due or that a stopped worker left behind.
     "send-due-webhooks": {
         "task": "dangol.webhooks.tasks.send_due_deliveries_task",

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import phonenumbers
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangol.core.errors import DomainError, NotFound
@@ -213,3 +213,14 @@ def consents_by_customer(*, customer_ids: list[int], channel: str,
     """The consent rows of many customers for one channel and purpose, by customer id."""
     rows = Consent.objects.filter(customer_id__in=customer_ids, channel=channel, purpose=purpose)
     return {consent.customer_id: consent for consent in rows}
+
+
+def ad_consents_granted_within(*, ranges: list[tuple[datetime, datetime]],
+                               channels: list[str]) -> QuerySet[Consent]:
+    """Advertising consents still in force that were granted inside any of ``ranges``."""
+    within = Q()
+    for start, end in ranges:
+        within |= Q(granted_at__gte=start, granted_at__lt=end)
+    in_force = Q(withdrawn_at__isnull=True) | Q(withdrawn_at__lt=F("granted_at"))
+    return (Consent.objects.select_related("customer")
+            .filter(within, in_force, purpose="ad", channel__in=channels).order_by("pk"))

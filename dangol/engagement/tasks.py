@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from dangol.engagement import delivery, selectors
+from dangol.engagement import delivery, reminders, selectors
 
 
 @shared_task(acks_late=True)
@@ -22,3 +22,9 @@ def deliver_messages_task(message_ids: list[int]) -> None:
     """A chunk of a batch queued together; each message is claimed and sent on its own."""
     for message_id in message_ids:
         delivery.deliver_message(message_id=message_id)
+
+
+@shared_task(acks_late=True)
+def send_consent_reminders_task() -> None:
+    """Daily: remind customers of ad consents with a two-year anniversary coming up."""
+    reminders.send_consent_reminders()
