@@ -21,11 +21,20 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import QuerySet
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from dangol import textkit
 from dangol.surveys.definition import Question, QuestionType
 from dangol.surveys.models import Response, Survey
 from dangol.surveys.results import survey_definitions
+
+
+class FreeText(str):
+    """Text a respondent wrote (masked): spreadsheets must never run it as a formula."""
+
+
+# A cell starting with one of these is a formula to Excel and LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 FIXED_HEADER = ["response_id", "completed_at", "language", "channel", "version", "customer_id"]
 CHUNK = 2000
@@ -75,13 +84,13 @@ def _cell(column: Column, answers: dict[str, Any]) -> Any:
         return value.get(column.part) if isinstance(value, dict) else None
     if column.part == "other":
         other = value.get("other") if isinstance(value, dict) else None
-        return textkit.mask_pii(other) if other else None
+        return FreeText(textkit.mask_pii(other)) if other else None
     if isinstance(value, dict):
         if "choices" in value:
             return MULTIPLE_SEPARATOR.join(value["choices"])
         return value.get("choice")
     if isinstance(value, str):
-        return textkit.mask_pii(value)
+        return FreeText(textkit.mask_pii(value))
     return value
 
 
@@ -100,6 +109,8 @@ def iter_rows(survey: Survey, responses: QuerySet[Response]) -> Iterator[list[An
 
 
 def _text(value: Any) -> Any:
+    if isinstance(value, FreeText) and value.startswith(FORMULA_STARTS):
+        return "'" + value  # shown as text by spreadsheets (the OWASP advice for CSV)
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
     return "" if value is None else value
@@ -124,6 +135,16 @@ def write_xlsx(survey: Survey, responses: QuerySet[Response], target: BinaryIO) 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("responses")
     for row in iter_rows(survey, responses):
-        # Excel has no time zones: the business's local time, as the CSV shows it.
-        sheet.append([v.replace(tzinfo=None) if isinstance(v, datetime) else v for v in row])
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     workbook.save(target)
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    if isinstance(value, datetime):
+        # Excel has no time zones: the business's local time, as the CSV shows it.
+        return value.replace(tzinfo=None)
+    if isinstance(value, FreeText):
+        cell = WriteOnlyCell(sheet, value=str(value))
+        cell.data_type = "s"  # text even when it starts with "=": never a formula
+        return cell
+    return value

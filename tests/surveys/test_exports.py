@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from dangol.surveys.exports import header
 from dangol.surveys.models import Response
+from dangol.surveys.services.responses import submit_response
 from tests.surveys.test_results_pages import two_version_survey  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +99,19 @@ def test_export_of_an_unknown_format_or_survey_is_404(owner_client,
                                                       two_version_survey):  # noqa: F811
     assert owner_client.get(f"/surveys/{two_version_survey.pk}/export.pdf").status_code == 404
     assert owner_client.get("/surveys/999999/export.csv").status_code == 404
+
+
+def test_written_answers_never_become_spreadsheet_formulas(owner_client,
+                                                          two_version_survey):  # noqa: F811
+    formula = '=HYPERLINK("http://evil.example","배송 조회")'
+    submit_response(survey=two_version_survey, answers={"nps": 5, "reason": formula},
+                    language="ko")
+    rows = _csv(owner_client, f"/surveys/{two_version_survey.pk}/export.csv")
+    reasons = [dict(zip(rows[0], r, strict=True))["reason"] for r in rows[1:]]
+    assert "'" + formula in reasons
+    response = owner_client.get(f"/surveys/{two_version_survey.pk}/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content))["responses"]
+    column = EXPECTED_HEADER.index("reason") + 1
+    cells = [sheet.cell(row=r, column=column) for r in range(2, sheet.max_row + 1)]
+    cell = next(c for c in cells if c.value == formula)
+    assert cell.data_type == "s"  # text, not a formula
