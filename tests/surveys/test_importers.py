@@ -326,6 +326,18 @@ def test_file_without_questions_is_refused(owner):
     assert error.code == "import_empty"
 
 
+def test_format_is_told_by_the_content_before_the_name(owner):
+    result = _import(owner, "cafe_visit.qsf", (DATA / "cafe_visit.lss").read_bytes())
+
+    assert result.source == "limesurvey" and result.survey.languages == ["ko", "en"]
+
+
+def test_unreadable_file_with_a_known_extension_is_malformed(owner):
+    error = _refused(owner, "export.qsf", b"PK\x03\x04 zipped")
+
+    assert error.code == "import_malformed" and "not valid JSON" in error.message
+
+
 def test_file_of_another_kind_is_refused(owner):
     error = _refused(owner, "answers.csv", b"id,score\n1,9\n")
 

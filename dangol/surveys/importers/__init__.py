@@ -33,15 +33,18 @@ SUFFIXES = {".qsf": qualtrics.SOURCE, ".lss": limesurvey.SOURCE}
 
 
 def detect_format(*, filename: str, content: bytes) -> str:
-    """"qualtrics" or "limesurvey": by the file's extension, else by its first character."""
-    suffix = PurePath(filename).suffix.lower()
-    if suffix in SUFFIXES:
-        return SUFFIXES[suffix]
+    """"qualtrics" or "limesurvey": by the content (JSON or XML), else by the file's extension.
+
+    The content comes first so that a renamed file still imports.
+    """
     start = content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if start == b"{":
         return qualtrics.SOURCE
     if start == b"<":
         return limesurvey.SOURCE
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
     raise ImportFileError(
         "import_format",
         _("Dangol imports Qualtrics (.qsf) and LimeSurvey (.lss) survey files; %(name)s is "
