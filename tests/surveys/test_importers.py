@@ -284,6 +284,45 @@ def test_limesurvey_yes_no_question_becomes_a_choice_of_yes_and_no(owner):
         ("Y", {"en": "Yes"}), ("N", {"en": "No"})]
 
 
+def test_limesurvey_2_export_with_texts_in_the_rows_imports_choices_per_language(owner):
+    def answer(code, order, en, ko):
+        return "".join(
+            f"<row><qid>5</qid><code>{code}</code><answer>{text}</answer>"
+            f"<sortorder>{order}</sortorder><language>{lang}</language><scale_id>0</scale_id>"
+            "</row>" for lang, text in (("en", en), ("ko", ko)))
+
+    def question(qid, parent, kind, title, en, ko, order):
+        return "".join(
+            f"<row><qid>{qid}</qid><parent_qid>{parent}</parent_qid><gid>1</gid>"
+            f"<type>{kind}</type><title>{title}</title><question>{text}</question>"
+            f"<question_order>{order}</question_order><language>{lang}</language></row>"
+            for lang, text in (("en", en), ("ko", ko)))
+
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><document>'
+        "<LimeSurveyDocType>Survey</LimeSurveyDocType><DBVersion>145</DBVersion>"
+        "<languages><language>en</language><language>ko</language></languages>"
+        "<questions><rows>"
+        + question(5, 0, "L", "visit", "How often?", "얼마나 자주?", 1)
+        + question(6, 0, "M", "used", "What did you use?", "무엇을 이용했나요?", 2)
+        + "</rows></questions><subquestions><rows>"
+        + question(7, 6, "T", "wifi", "Wi-Fi", "와이파이", 1)
+        + question(8, 6, "T", "socket", "Power socket", "콘센트", 2)
+        + "</rows></subquestions><answers><rows>"
+        + answer("D", 1, "Daily", "매일") + answer("W", 2, "Weekly", "매주")
+        + "</rows></answers></document>").encode()
+
+    result = _import(owner, "ls2.lss", content)
+
+    questions = _questions(result.survey)
+    assert [(c["key"], c["label"]) for c in questions["visit"]["choices"]] == [
+        ("D", {"en": "Daily", "ko": "매일"}), ("W", {"en": "Weekly", "ko": "매주"})]
+    assert [(c["key"], c["label"]["ko"]) for c in questions["used"]["choices"]] == [
+        ("wifi", "와이파이"), ("socket", "콘센트")]
+    assert questions["used"]["text"] == {"en": "What did you use?", "ko": "무엇을 이용했나요?"}
+    assert result.survey.default_language == "en"
+
+
 # Refusals ----------------------------------------------------------------------
 
 
