@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -39,6 +40,15 @@ def orders_for_points(*, order_pks: list[int]) -> list[OrderForPoints]:
     ]
 
 
+def one_or_none(queryset: QuerySet[Any]) -> Any:
+    """The row a unique lookup finds, or None.
+
+    Unlike ``first()`` this adds no ORDER BY, which can make PostgreSQL walk the
+    primary key instead of using the unique index.
+    """
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def active_rules(*, program: Program) -> list[EarnRule]:
     return list(EarnRule.objects.filter(program=program, active=True))
 
@@ -51,7 +61,7 @@ def find_account(*, customer_pk: int, program: Program | None = None) -> Account
     program = program or find_default_program()
     if program is None:
         return None
-    return Account.objects.filter(program=program, customer_id=customer_pk).first()
+    return one_or_none(Account.objects.filter(program=program, customer_id=customer_pk))
 
 
 @dataclass(frozen=True)
@@ -149,4 +159,6 @@ def program_figures(*, program: Program, at: datetime | None = None) -> ProgramF
 
 
 def find_customer_pk(*, external_id: str) -> int | None:
-    return Customer.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
+    return one_or_none(
+        Customer.objects.filter(external_id=external_id).values_list("pk", flat=True)
+    )

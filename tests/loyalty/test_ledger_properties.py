@@ -37,7 +37,11 @@ class Op:
 
 @dataclass
 class Model:
-    """Points as single units (expiry day, spendable day, grant sequence)."""
+    """Points as single units (expiry day, grant sequence, spendable day).
+
+    Sorting units gives the FIFO order: an earlier expiry first, and within a
+    day the earlier grant (a later request is minutes later, and so expires later).
+    """
 
     ops: list[Op] = field(default_factory=list)
     reversed_ids: set[int] = field(default_factory=set)
@@ -52,9 +56,9 @@ class Model:
             if op.kind in {"earn", "adjust"}:
                 paid = min(debt, op.amount)
                 debt -= paid
-                units += [(op.expires, op.available, op.seq)] * (op.amount - paid)
+                units += [(op.expires, op.seq, op.available)] * (op.amount - paid)
             else:
-                usable = sorted(u for u in units if op.kind == "take" or u[1] <= op.day)
+                usable = sorted(u for u in units if op.kind == "take" or u[2] <= op.day)
                 taken = usable[: op.amount]
                 debt += op.amount - len(taken)
                 for unit in taken:
@@ -116,7 +120,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(points=st.integers(1, 60))
     def redeem(self, points: int) -> None:
         units, _ = self._units()
-        spendable = sum(1 for u in units if u[1] <= self.day)
+        spendable = sum(1 for u in units if u[2] <= self.day)
         before = self._balance()
         key = self._key()
         kwargs = {
@@ -215,7 +219,7 @@ class LedgerMachine(RuleBasedStateMachine):
         summary = selectors.balance_summary(account=account, at=self.now)
         units, debt = self._units()
         assert summary.balance == len(units)
-        assert summary.spendable == sum(1 for u in units if u[1] <= self.day)
+        assert summary.spendable == sum(1 for u in units if u[2] <= self.day)
         assert summary.debt == debt
 
 

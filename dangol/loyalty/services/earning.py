@@ -240,7 +240,9 @@ def reverse_order(
 
     Returns False when the order earned nothing or was already reversed.
     """
-    earned = Entry.objects.filter(program=program, idempotency_key=order_key(order_pk)).first()
+    earned = selectors.one_or_none(
+        Entry.objects.filter(program=program, idempotency_key=order_key(order_pk))
+    )
     if earned is None:
         return False
     key = f"reverse:{order_key(order_pk)}"

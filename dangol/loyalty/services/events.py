@@ -12,6 +12,7 @@ from dangol.accounts.actors import Actor
 from dangol.accounts.services import record_audit, require
 from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
 from dangol.loyalty.models import Claim, Event, Source
+from dangol.loyalty.selectors import one_or_none
 from dangol.loyalty.services.ledger import default_program, earn_into, lock_account
 
 
@@ -83,7 +84,7 @@ def claim_event(
     event = Event.objects.filter(pk=event_id).first()
     if event is None:
         raise NotFound(_("No such event."), code="unknown_event")
-    earlier = Claim.objects.filter(event=event, customer_id=customer_pk).first()
+    earlier = one_or_none(Claim.objects.filter(event=event, customer_id=customer_pk))
     if earlier is not None:
         return ClaimResult(earlier, False)
     if (event.starts_at and at < event.starts_at) or (event.ends_at and at >= event.ends_at):
@@ -92,7 +93,7 @@ def claim_event(
         # The account lock first: it serialises a customer's own concurrent
         # claims, so a repeat never holds a place it will give back.
         account = lock_account(program=event.program, customer_pk=customer_pk)
-        earlier = Claim.objects.filter(event=event, customer_id=customer_pk).first()
+        earlier = one_or_none(Claim.objects.filter(event=event, customer_id=customer_pk))
         if earlier is not None:
             return ClaimResult(earlier, False)
         won = Event.objects.filter(pk=event.pk, claimed__lt=F("capacity")).update(
