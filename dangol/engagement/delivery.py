@@ -6,6 +6,7 @@ transaction. A second run for the same message finds it no longer queued and
 does nothing, so a sent message is never sent again.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,8 @@ from dangol.engagement.mail import send_email
 from dangol.engagement.models import BlockReason, Channel, Message, MessageEvent, Purpose, Status
 from dangol.engagement.providers import REFERENCE_PREFIX, get_provider
 from dangol.engagement.selectors import STALE_SENDING
+
+logger = logging.getLogger(__name__)
 
 # Waits before retry 1, 2, 3, …; after the last the message has failed.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
@@ -82,9 +85,17 @@ def _claim(message_id: int, now: datetime) -> tuple[Message | None, bool]:
 
 
 def _send(message: Message) -> Sent:
-    if message.channel == Channel.EMAIL:
-        return send_email(message)
-    return get_provider().send(message)
+    try:
+        if message.channel == Channel.EMAIL:
+            return send_email(message)
+        return get_provider().send(message)
+    except SendFailed:
+        raise
+    except Exception as error:
+        # A bug or a surprise from a library must not leave the message "sending"
+        # forever: it is retried like a transient failure, then fails, with the error.
+        logger.exception("sending message %s failed unexpectedly", message.pk)
+        raise SendFailed(f"{type(error).__name__}: {error}", permanent=False) from error
 
 
 @transaction.atomic

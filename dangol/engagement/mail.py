@@ -29,6 +29,9 @@ def send_email(message: Message) -> Sent:
         email.attach_alternative(message.html_body, "text/html")
     try:
         email.send()
+    except ValueError as error:
+        # An address Python cannot parse, or a header with a line break: no retry helps.
+        raise SendFailed(f"not a sendable e-mail: {error}", permanent=True) from None
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _text in error.recipients.values()]
         raise SendFailed(f"recipient refused: {error.recipients}",

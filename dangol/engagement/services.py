@@ -5,6 +5,7 @@ run there; a message the law forbids is kept with status ``blocked`` and the
 reason, never silently dropped and never sent.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,9 @@ from dangol.engagement.models import BlockReason, Channel, Message, MessageEvent
 from dangol.engagement.tokens import unsubscribe_url
 
 MAX_SUBJECT = 255
+LANGUAGE = re.compile(r"[a-z]{2}(-[A-Za-z]{2,4})?")
+HEADER_NAME = re.compile(
+    r"X-[A-Za-z0-9-]{1,60}|Reply-To|List-Id|References|In-Reply-To|Auto-Submitted|Precedence")
 BATCH_SIZE = 500
 # Messages per delivery task: small enough to spread over workers, big enough that
 # a campaign of a million is not a million tasks.
@@ -55,7 +59,7 @@ def queue_message(
     e-mail without subject.
     """
     _check_input(channel=channel, purpose=purpose, body=body, subject=subject,
-                 source=source, dedupe_key=dedupe_key)
+                 source=source, dedupe_key=dedupe_key, language=language, headers=headers)
     if dedupe_key:
         existing = Message.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
@@ -111,7 +115,8 @@ def queue_messages(*, channel: str, purpose: str, drafts: Sequence[Draft],
     for index, draft in enumerate(drafts):
         try:
             _check_input(channel=channel, purpose=purpose, body=draft.body,
-                         subject=draft.subject, source=source, dedupe_key=draft.dedupe_key)
+                         subject=draft.subject, source=source, dedupe_key=draft.dedupe_key,
+                         language=draft.language, headers=draft.headers)
         except ValidationFailed as error:
             problems.extend(FieldProblem(f"drafts.{index}.{p.field}", p.message)
                             for p in error.problems)
@@ -181,8 +186,17 @@ def _event_detail(message: Message) -> str:
 
 
 def _check_input(*, channel: str, purpose: str, body: str, subject: str, source: str,
-                 dedupe_key: str | None) -> None:
+                 dedupe_key: str | None, language: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
     problems = []
+    if "\n" in subject or "\r" in subject:
+        problems.append(FieldProblem("subject", _("One line, without line breaks.")))
+    if language is not None and not LANGUAGE.fullmatch(language):
+        problems.append(FieldProblem("language", _("A language code such as ko or en.")))
+    for name, value in (headers or {}).items():
+        if not HEADER_NAME.fullmatch(str(name)) or "\n" in str(value) or "\r" in str(value):
+            problems.append(FieldProblem(f"headers.{name}", _(
+                "A header name of letters, digits and hyphens, and a one-line value.")))
     if channel not in Channel.values:
         problems.append(FieldProblem("channel", _("Use one of: %(values)s.")
                                      % {"values": ", ".join(Channel.values)}))

@@ -208,3 +208,17 @@ def test_the_next_daytime_suits_seoul_and_the_recipient():
     # New York: 12:00 Seoul is 22:00 there; the first shared daytime is 08:00 Seoul
     # next day = 18:00 in New York.
     assert next_daytime(seoul(12), "+12125551234") == seoul(8).replace(day=24)
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"subject": "제목\nBcc: all@example.com"}, "subject"),
+    ({"headers": {"Bcc": "all@example.com"}}, "headers.Bcc"),
+    ({"headers": {"X-Survey": "1\r\nBcc: all@example.com"}}, "headers.X-Survey"),
+    ({"language": "korean"}, "language"),
+])
+def test_header_injection_and_odd_languages_are_refused(customer, kwargs, field):
+    values = {"subject": "제목", "body": "b", **kwargs}
+    with pytest.raises(ValidationFailed) as raised:
+        queue_message(customer=customer, channel="email", purpose="transactional", **values)
+    assert [p.field for p in raised.value.problems] == [field]
+    assert not Message.objects.exists()

@@ -3,6 +3,7 @@
 from dangol.engagement.delivery import deliver_message
 from dangol.engagement.models import Message, Status
 from dangol.engagement.services import queue_message
+from tests.factories import CustomerFactory
 
 
 def test_transactional_email_arrives_with_korean_subject_and_body(
@@ -84,3 +85,14 @@ def test_a_refused_recipient_fails_without_retry(customer, smtp_server, run_on_c
     message.refresh_from_db()
     assert (message.status, message.next_attempt_at) == (Status.FAILED, None)
     assert "550" in message.error
+
+
+def test_an_address_that_cannot_be_parsed_fails_at_once(db, smtp_server, run_on_commit):
+    customer = CustomerFactory(email="두 단골 <x@example.com>, y@example.com")
+    with run_on_commit():
+        message = queue_message(customer=customer, channel="email", purpose="transactional",
+                                subject="s", body="b")
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.FAILED, 1)
+    assert "Invalid address" in message.error
+    assert smtp_server.messages == []
