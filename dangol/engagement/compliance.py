@@ -25,6 +25,8 @@ from dangol.engagement.models import BlockReason, Channel, Purpose
 
 AD_LABEL = "(광고)"
 QUIET_FROM = time(21, 0)
+# Kakao's providers stop FriendTalk and brand messages at 20:50 (NHN Cloud docs).
+KAKAO_QUIET_FROM = time(20, 50)
 QUIET_UNTIL = time(8, 0)
 # "[광고]", "(광 고)", "<광고>", full-width brackets: labels the law does not accept.
 _LOOKALIKE_LABEL = re.compile(r"^\s*[(\[<{（【〈《「]\s*광\s*고\s*[)\]>}）】〉》」]")
@@ -58,9 +60,13 @@ def business_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def in_quiet_hours(at: datetime, zone: ZoneInfo) -> bool:
+def quiet_from(channel: str) -> time:
+    return KAKAO_QUIET_FROM if channel == Channel.KAKAO else QUIET_FROM
+
+
+def in_quiet_hours(at: datetime, zone: ZoneInfo, start: time = QUIET_FROM) -> bool:
     local = at.astimezone(zone).time()
-    return local >= QUIET_FROM or local < QUIET_UNTIL
+    return local >= start or local < QUIET_UNTIL
 
 
 def recipient_zones(phone: str) -> list[ZoneInfo]:
@@ -102,23 +108,24 @@ def contact_block_with(*, customer: Customer, channel: str, purpose: str, at: da
         return BlockReason.CONSENT_WITHDRAWN
     if channel in _TEXT_CHANNELS and not consent.night_allowed:
         zones = [business_zone(), *recipient_zones(address)]
-        if any(in_quiet_hours(at, zone) for zone in zones):
+        if any(in_quiet_hours(at, zone, quiet_from(channel)) for zone in zones):
             return BlockReason.NIGHT_TIME
     return None
 
 
-def next_daytime(at: datetime, phone: str) -> datetime:
+def next_daytime(at: datetime, phone: str, channel: str = Channel.SMS) -> datetime:
     """The first moment from ``at`` that is outside quiet hours for this recipient."""
     zones = [business_zone(), *recipient_zones(phone)]
+    start = quiet_from(channel)
     candidate = at
     # Each zone allows 13 hours a day, so any two zones share some daytime; jumping
     # to the next morning of a zone that is still quiet reaches it in a few steps.
     for _step in range(4 * len(zones) + 1):
-        noisy = [z for z in zones if in_quiet_hours(candidate, z)]
+        noisy = [z for z in zones if in_quiet_hours(candidate, z, start)]
         if not noisy:
             return candidate
         local = candidate.astimezone(noisy[0])
-        if local.time() >= QUIET_FROM:
+        if local.time() >= start:
             local += timedelta(days=1)
         candidate = local.replace(hour=QUIET_UNTIL.hour, minute=QUIET_UNTIL.minute, second=0,
                                   microsecond=0)

@@ -68,7 +68,8 @@ def _claim(message_id: int, now: datetime) -> tuple[Message | None, bool]:
                                           purpose=message.purpose, at=now)
         if reason == BlockReason.NIGHT_TIME:
             message.status = Status.QUEUED
-            message.next_attempt_at = compliance.next_daytime(now, message.to_address)
+            message.next_attempt_at = compliance.next_daytime(now, message.to_address,
+                                                              message.channel)
             _save(message, now, str(reason.label))
             return message, False
         if reason is not None:

@@ -78,6 +78,14 @@ def test_sms_ads_are_refused_from_21_to_8_seoul_time(customer, hour, minute, all
     assert reason == (None if allowed else "night_time")
 
 
+@pytest.mark.parametrize(("hour", "minute", "allowed"), [(20, 49, True), (20, 50, False)])
+def test_kakao_ads_stop_at_20_50_as_the_providers_do(customer, hour, minute, allowed):
+    grant(customer, "kakao", at=seoul(0))
+    reason = can_contact(customer=customer, channel="kakao", purpose="ad",
+                         at=seoul(hour, minute))
+    assert reason == (None if allowed else "night_time")
+
+
 def test_night_consent_allows_sms_ads_at_night(customer):
     grant(customer, "kakao", night=True, at=seoul(0))
     assert can_contact(customer=customer, channel="kakao", purpose="ad", at=seoul(23)) is None
