@@ -2,11 +2,14 @@
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import ManagementUtility, call_command
+from django.core.management import call_command
 from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -516,14 +519,14 @@ def test_command_prints_the_new_survey_and_what_was_not_imported(owner):
     assert lines[1] == "Not imported, or imported only in part (4):"
 
 
-def test_command_exits_with_1_and_the_reason_on_a_bad_file(capsys):
-    command_line = ManagementUtility(["dangol", "survey_import", str(DATA / "truncated.qsf")])
+def test_command_exits_with_1_and_the_reason_on_a_bad_file(tmp_path):
+    # The real command line, in its own process (the file is refused before any write).
+    done = subprocess.run(
+        [sys.executable, "-m", "dangol", "survey_import", str(DATA / "truncated.qsf")],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "DANGOL_DATA_DIR": str(tmp_path)}, check=False)
 
-    with pytest.raises(SystemExit) as exited:
-        command_line.execute()
-
-    assert exited.value.code == 1
-    printed = capsys.readouterr()
-    assert "truncated.qsf" in printed.err and "[import_malformed]" in printed.err
-    assert "not valid JSON" in printed.err
-    assert printed.out == ""
+    assert done.returncode == 1
+    assert "truncated.qsf" in done.stderr and "[import_malformed]" in done.stderr
+    assert "not valid JSON" in done.stderr
+    assert done.stdout == ""
