@@ -3,15 +3,16 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from dangol.accounts.actors import actor_from_request
 from dangol.accounts.services import require
 from dangol.core.errors import NotFound
 from dangol.customers.selectors import paginate
-from dangol.engagement import selectors
-from dangol.engagement.models import Channel, Status
-from dangol.engagement.schemas import MessageDetailOut, MessagePage
+from dangol.engagement import selectors, services
+from dangol.engagement.models import Channel
+from dangol.engagement.models import Status as MessageStatus
+from dangol.engagement.schemas import MessageDetailOut, MessageIn, MessageOut, MessagePage
 
 router = Router(tags=["engagement"])
 
@@ -24,7 +25,7 @@ class ErrorOut(Schema):
 
 class MessageFilters(Schema):
     channel: Channel | None = None
-    status: Status | None = None
+    status: MessageStatus | None = None
     source: str = ""
     cursor: str | None = Field(None, description="next_cursor from the previous page")
     limit: int = Field(100, ge=1, le=1000)
@@ -48,3 +49,18 @@ def get_message(request: HttpRequest, message_id: int) -> Any:
     if message is None:
         raise NotFound("No such message.")
     return message
+
+
+@router.post("/messages", response={200: MessageOut, 201: MessageOut, 403: ErrorOut,
+                                    404: ErrorOut, 422: ErrorOut})
+def send_message(request: HttpRequest, payload: MessageIn) -> Status[Any]:
+    """Queue a message to a customer; 201 when new, 200 when ``dedupe_key`` was sent before.
+
+    A message the law forbids is stored with status ``blocked`` and a ``block_reason``.
+    """
+    created, message = services.send_message(
+        actor=actor_from_request(request), customer_external_id=payload.customer_id,
+        channel=payload.channel, purpose=payload.purpose, subject=payload.subject,
+        body=payload.body, html_body=payload.html_body, language=payload.language,
+        source=payload.source, dedupe_key=payload.dedupe_key)
+    return Status(201 if created else 200, message)

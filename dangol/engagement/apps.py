@@ -13,4 +13,6 @@ class EngagementConfig(AppConfig):
 
         register("engagement.view", _("View messages sent to customers"),
                  {Role.ADMIN, Role.MARKETER, Role.AGENT})
+        register("engagement.send", _("Send messages to customers through the API"),
+                 {Role.ADMIN, Role.MARKETER})
         add(NavItem("engagement", _("Messages"), "engagement:messages", "engagement.view", 60))

@@ -38,6 +38,23 @@ class MessageDetailOut(MessageOut):
     events: list[MessageEventOut]
 
 
+class MessageIn(Schema):
+    """A message to one customer; the law's checks apply as to every message."""
+
+    customer_id: str = Field(..., min_length=1, max_length=64,
+                             description="the customer's external ID")
+    channel: str = Field(..., description="email, sms or kakao")
+    purpose: str = Field(..., description="transactional or ad")
+    subject: str = ""
+    body: str
+    html_body: str | None = None
+    language: str | None = None
+    source: str = Field("api", max_length=64)
+    dedupe_key: str | None = Field(None, max_length=200,
+                                   description="sending the same key again returns the first "
+                                               "message")
+
+
 class MessagePage(Schema):
     items: list[MessageOut]
     next_cursor: str | None

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dangol.accounts.actors import Actor
+from dangol.accounts.services import record_audit, require
 from dangol.core.errors import FieldProblem, NotFound, ValidationFailed
 from dangol.core.transactions import enqueue_after_commit
 from dangol.customers.models import Channel as ConsentChannel
@@ -85,6 +86,32 @@ def queue_message(
     if message.status == Status.QUEUED:
         enqueue_after_commit(tasks.deliver_message_task, message.pk)
     return message
+
+
+def send_message(*, actor: Actor, customer_external_id: str, channel: str, purpose: str,
+                 body: str, subject: str = "", html_body: str | None = None,
+                 language: str | None = None, source: str = "api",
+                 dedupe_key: str | None = None) -> tuple[bool, Message]:
+    """``queue_message`` for a staff member or API key holding ``engagement.send``.
+
+    Returns (created, message); created is False when ``dedupe_key`` was queued
+    before. Writes an audit row for a new message. Raises PermissionDenied,
+    NotFound for an unknown customer, ValidationFailed.
+    """
+    require(actor, "engagement.send")
+    customer = Customer.objects.filter(external_id=customer_external_id).first()
+    if customer is None:
+        raise NotFound(_("No customer with ID %(id)s.") % {"id": customer_external_id})
+    with transaction.atomic():
+        before = Message.objects.filter(dedupe_key=dedupe_key).first() if dedupe_key else None
+        if before is not None:
+            return False, before
+        message = queue_message(customer=customer, channel=channel, purpose=purpose, body=body,
+                                subject=subject, html_body=html_body, language=language,
+                                source=source, dedupe_key=dedupe_key)
+        record_audit(actor=actor, action="create", obj=message,
+                     fields=["channel", "purpose", "status"])
+    return True, message
 
 
 @dataclass(frozen=True)
