@@ -223,21 +223,29 @@ def headline_nps_key(survey: Survey) -> str | None:
     return None
 
 
-def filter_responses(
-    survey: Survey, *, flt: ResultFilter | None = None, nps_category: str = "",
-    nps_key: str | None = None, response_pks: QuerySet[Any] | None = None,
-) -> QuerySet[Response]:
-    """Completed responses that ``flt`` selects, optionally only one NPS category
-    ("promoter", "passive", "detractor" of question ``nps_key``) and only ``response_pks``."""
-    responses = (flt or ResultFilter()).responses(survey)
-    if nps_category in NPS_CATEGORIES and nps_key:
-        low, high = NPS_CATEGORIES[nps_category]
-        responses = responses.filter(pk__in=Answer.objects.filter(
-            survey=survey, question=nps_key, row="", number__gte=low, number__lte=high,
-        ).values("response_id"))
-    if response_pks is not None:
-        responses = responses.filter(pk__in=response_pks)
-    return responses
+@dataclass(frozen=True)
+class ResponseFilter(ResultFilter):
+    """A :class:`ResultFilter` that also keeps one NPS group and a set of responses.
+
+    ``nps_category`` is "promoter", "passive" or "detractor" of question
+    ``nps_key``; ``only`` is a queryset of response ids (for example those
+    whose comments mention a theme), or None for no such limit.
+    """
+
+    nps_category: str = ""
+    nps_key: str | None = None
+    only: Any = None
+
+    def responses(self, survey: Survey) -> QuerySet[Response]:
+        responses = super().responses(survey)
+        if self.nps_category in NPS_CATEGORIES and self.nps_key:
+            low, high = NPS_CATEGORIES[self.nps_category]
+            responses = responses.filter(pk__in=Answer.objects.filter(
+                survey=survey, question=self.nps_key, row="", number__gte=low,
+                number__lte=high).values("response_id"))
+        if self.only is not None:
+            responses = responses.filter(pk__in=self.only)
+        return responses
 
 
 def text_answers(*, survey_pk: int | None = None,

@@ -128,6 +128,12 @@ def test_results_filters_narrow_the_numbers(owner_client, two_version_survey):
     assert "NPS 0.0" in html and "(2 answers)" in html
     html = page(owner_client, f"/surveys/{pk}/results/?channel=email")
     assert "NPS -100.0" in html
+    # Comments about slow delivery came with scores 3 and 6.
+    html = page(owner_client, f"/surveys/{pk}/results/?theme=delivery&sentiment=negative")
+    assert "NPS -100.0" in html and "(2 answers)" in html
+    assert f'href="/surveys/{pk}/responses/?theme=delivery"' in html  # no second theme
+    html = page(owner_client, f"/surveys/{pk}/results/?nps=promoter")
+    assert "NPS 100.0" in html and "(3 answers)" in html
 
 
 def test_bad_filter_values_are_named(owner_client, two_version_survey):

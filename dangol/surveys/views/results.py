@@ -34,17 +34,14 @@ TREND_WIDTH, TREND_HEIGHT = 600, 200
 
 @dataclass
 class Filters:
-    flt: selectors.ResultFilter
-    nps_category: str = ""
-    theme: str = ""
-    sentiment: str = ""
-    contains: str = ""
+    flt: selectors.ResponseFilter
     problems: list[str] = field(default_factory=list)
 
-    def query(self, request: HttpRequest) -> str:
+    def query(self, request: HttpRequest, *, drop: tuple[str, ...] = ()) -> str:
         """The filter part of the query string (for pager and export links)."""
         params = request.GET.copy()
-        params.pop("cursor", None)
+        for name in ("cursor", *drop):
+            params.pop(name, None)
         return params.urlencode()
 
 
@@ -70,7 +67,8 @@ def _date(request: HttpRequest, name: str, label: str, problems: list[str]) -> d
         return None
 
 
-def _filters(request: HttpRequest) -> Filters:
+def _filters(request: HttpRequest, survey: Survey) -> Filters:
+    """The page's GET filters; a value that cannot be read is named and left out."""
     problems: list[str] = []
     since = _date(request, "since", pgettext("date range", "From"), problems)
     until = _date(request, "until", pgettext("date range", "To"), problems)
@@ -83,26 +81,18 @@ def _filters(request: HttpRequest) -> Filters:
             problems.append(_("%(field)s: choose a version number.") % {"field": _("Version")})
     category = request.GET.get("nps", "")
     sentiment = request.GET.get("sentiment", "")
-    return Filters(
-        flt=selectors.ResultFilter(since=since, until=until,
-                                   language=request.GET.get("language", "")[:8],
-                                   channel=request.GET.get("channel", "")[:8], version=version),
-        nps_category=category if category in selectors.NPS_CATEGORIES else "",
-        theme=request.GET.get("theme", "")[:60],
+    matching = feedback.responses_matching(
+        survey_pk=survey.pk, theme=request.GET.get("theme", "")[:60],
         sentiment=sentiment if sentiment in Sentiment.values else "",
-        contains=request.GET.get("q", "").strip()[:200],
+        contains=request.GET.get("q", "").strip()[:200])
+    return Filters(
+        flt=selectors.ResponseFilter(
+            since=since, until=until, language=request.GET.get("language", "")[:8],
+            channel=request.GET.get("channel", "")[:8], version=version,
+            nps_category=category if category in selectors.NPS_CATEGORIES else "",
+            nps_key=selectors.headline_nps_key(survey), only=matching),
         problems=problems,
     )
-
-
-def _responses(survey: Survey, filters: Filters) -> Any:
-    matching = feedback.responses_matching(survey_pk=survey.pk, theme=filters.theme,
-                                           sentiment=filters.sentiment,
-                                           contains=filters.contains)
-    return selectors.filter_responses(survey, flt=filters.flt,
-                                      nps_category=filters.nps_category,
-                                      nps_key=selectors.headline_nps_key(survey),
-                                      response_pks=matching)
 
 
 def _form_choices(survey: Survey, language: str) -> dict[str, Any]:
@@ -140,7 +130,7 @@ def _trend_chart(trend: list[dict[str, Any]]) -> dict[str, Any] | None:
 @permission_required("surveys.view")
 def survey_results_page(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _survey(pk)
-    filters = _filters(request)
+    filters = _filters(request, survey)
     language = _language()
     results = selectors.survey_results(survey, language=language, flt=filters.flt)
     nps_key = selectors.headline_nps_key(survey)
@@ -151,6 +141,7 @@ def survey_results_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "surveys/results/results.html", {
         "nav_current": "surveys", "survey": survey, "filters": filters,
         "query": filters.query(request), "results": results,
+        "theme_query": filters.query(request, drop=("theme", "sentiment")),
         "title": localized(survey.title, language, survey.default_language) or survey.name,
         "headline": results.headline, "trend": _trend_chart(trend),
         "themes": themes, "theme_widest": max((t.total for t in themes), default=0) or 1,
@@ -244,9 +235,9 @@ def _rows(survey: Survey, responses: list[Response], language: str) -> list[Resp
 @permission_required("surveys.view")
 def survey_responses_page(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _survey(pk)
-    filters = _filters(request)
+    filters = _filters(request, survey)
     language = _language()
-    responses = _responses(survey, filters).select_related("version", "customer")
+    responses = filters.flt.responses(survey).select_related("version", "customer")
     try:
         page = paginate(responses, cursor=request.GET.get("cursor"), limit=PAGE_SIZE,
                         newest_first=True)
@@ -264,7 +255,7 @@ def survey_responses_page(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("surveys.view")
 def survey_response_page(request: HttpRequest, pk: int, response_pk: int) -> HttpResponse:
     survey = _survey(pk)
-    response = (selectors.filter_responses(survey).select_related("version", "customer")
+    response = (selectors.ResultFilter().responses(survey).select_related("version", "customer")
                 .filter(pk=response_pk).first())
     if response is None:
         raise Http404(_("No such response."))
@@ -291,7 +282,7 @@ def survey_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in {"csv", "xlsx"}:
         raise Http404
     survey = _survey(pk)
-    responses = _responses(survey, _filters(request))
+    responses = _filters(request, survey).flt.responses(survey)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response: HttpResponse | StreamingHttpResponse
     if fmt == "csv":
