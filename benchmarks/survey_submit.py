@@ -11,7 +11,8 @@ by side on free ports, each with the same number of gunicorn worker processes:
   ``POST /s/<slug>/`` exactly as a respondent's browser posts the survey form;
   the per-address rate limit is raised for the run
   (``DANGOL_SURVEY_RATE_LIMIT_PER_HOUR``), because every request comes from
-  127.0.0.1;
+  127.0.0.1; the same server's widget endpoint (``POST /w/<slug>/responses``,
+  JSON, one call per response) is measured beside it as ``ours_widget``;
 * **raw**: :func:`raw_app` below, a bare WSGI app that parses the same form
   and inserts the same Response and Answer rows (and counts the completion on
   the survey row) with plain SQL in one transaction.
@@ -248,8 +249,12 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def drive(port: int, path: str, clients: int, seconds: float, tag: str) -> dict[str, Any]:
-    """``clients`` concurrent respondents posting completed answers for ``seconds``."""
+def drive(port: int, path: str, clients: int, seconds: float, tag: str, *,
+          widget: bool = False) -> dict[str, Any]:
+    """``clients`` concurrent respondents posting completed answers for ``seconds``.
+
+    The survey form (answered 302), or with ``widget`` the widget's JSON (answered 201).
+    """
     latencies: list[list[float]] = [[] for _ in range(clients)]
     failures = [0] * clients
     start_gate = threading.Barrier(clients + 1)
@@ -257,19 +262,23 @@ def drive(port: int, path: str, clients: int, seconds: float, tag: str) -> dict[
 
     def client(number: int) -> None:
         conn = HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
+        headers = {"Content-Type": "application/json" if widget
+                   else "application/x-www-form-urlencoded",
                    "User-Agent": f"dangol-bench/{tag}/{number}"}
         start_gate.wait()
         sent = 0
         while time.perf_counter() < stop_at[0]:
             sent += 1
-            body = f"screen=0&lang=ko&q-nps={sent % 11}&q-comment={tag}-{number}-{sent}"
+            comment = f"{tag}-{number}-{sent}"
+            body = (json.dumps({"answers": {"nps": sent % 11, "comment": comment},
+                                "language": "ko"}) if widget
+                    else f"screen=0&lang=ko&q-nps={sent % 11}&q-comment={comment}")
             began = time.perf_counter()
             try:
                 conn.request("POST", path, body=body, headers=headers)
                 reply = conn.getresponse()
                 reply.read()
-                ok = reply.status == 302
+                ok = reply.status == (201 if widget else 302)
             except OSError:
                 conn.close()
                 ok = False
@@ -365,10 +374,13 @@ def run_database(database: str, *, quick: bool, workers: int, postgres_url: str)
             load = saturation(sweep)
             ours_sweep = _sweep(ours_port, path, seconds, f"{database} ours")
             # Alternate the two, so a busy moment on the machine hits both alike.
-            runs: dict[str, list[dict[str, Any]]] = {"ours": [], "raw": []}
+            runs: dict[str, list[dict[str, Any]]] = {"ours": [], "raw": [], "widget": []}
+            widget_path = f"/w/{survey['slug']}/responses"
             for round_ in range(2):
-                for name, port in (("ours", ours_port), ("raw", raw_port)):
-                    runs[name].append(drive(port, path, load, seconds, f"{name}{round_}"))
+                for name, port, where in (("ours", ours_port, path), ("raw", raw_port, path),
+                                          ("widget", ours_port, widget_path)):
+                    runs[name].append(drive(port, where, load, seconds, f"{name}{round_}",
+                                            widget=name == "widget"))
         finally:
             _stop(ours)
             _stop(raw)
@@ -382,7 +394,9 @@ def run_database(database: str, *, quick: bool, workers: int, postgres_url: str)
                 "failed": sum(r["failed"] for r in results)}
 
     mine, bare = merged(runs["ours"]), merged(runs["raw"])
-    sent = sum(r["responses"] for r in warm + sweep + ours_sweep + runs["ours"] + runs["raw"])
+    sent = sum(r["responses"] for r in warm + sweep + ours_sweep + runs["ours"] + runs["raw"]
+               + runs["widget"])
+    widget = merged(runs["widget"])
     return {
         "database": database, "workers": workers, "seconds_per_step": seconds,
         "raw_sweep": sweep, "saturation_clients": load, "ours_sweep": ours_sweep,
@@ -390,6 +404,8 @@ def run_database(database: str, *, quick: bool, workers: int, postgres_url: str)
         "ours": mine, "raw": bare,
         "responses_per_s": mine["responses_per_s"], "p99_ms": mine["p99_ms"],
         "ratio": round(mine["responses_per_s"] / bare["responses_per_s"], 3),
+        "ours_widget": widget,
+        "ratio_widget": round(widget["responses_per_s"] / bare["responses_per_s"], 3),
         "stored_matches_sent": stored == sent,
     }
 
@@ -420,7 +436,9 @@ def main() -> None:
     for r in results:
         print(f"{r['database']}: ours {r['responses_per_s']}/s p99 {r['p99_ms']} ms, raw "
               f"{r['raw']['responses_per_s']}/s p99 {r['raw']['p99_ms']} ms, ratio {r['ratio']} "
-              f"at {r['saturation_clients']} clients", file=sys.stderr)
+              f"at {r['saturation_clients']} clients; widget "
+              f"{r['ours_widget']['responses_per_s']}/s p99 {r['ours_widget']['p99_ms']} ms",
+              file=sys.stderr)
     print(json.dumps({
         "benchmark": "survey_submit", "quick": args.quick,
         "goal": "ratio >= 0.5 and p99 < 100 ms at the raw endpoint's saturation load",
