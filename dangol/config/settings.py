@@ -221,6 +221,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.webhooks.tasks.send_due_deliveries_task",
         "schedule": 60.0,
     },
+    # Deletes webhook events past DANGOL_WEBHOOK_RETENTION_DAYS.
+    "purge-webhook-events": {
+        "task": "dangol.webhooks.tasks.purge_old_events_task",
+        "schedule": crontab(hour=4, minute=20),
+    },
     # Survey invitations after orders and every quarter, and reminders to non-responders.
     "survey-triggers": {
         "task": "dangol.surveys.tasks.run_triggers_task",
@@ -247,6 +252,8 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT", 10)
 # Set to false on a server whose internal network must stay out of reach: receivers
 # on private, loopback and link-local addresses are then refused.
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", True)
+# Days an event (its payload may hold personal data) is kept and can be replayed.
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 90)
 
 LOGGING = {
     "version": 1,

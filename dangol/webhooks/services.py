@@ -211,7 +211,7 @@ def update_endpoint(*, actor: Actor, endpoint_id: int, url: str | None = None,
             endpoint.save(update_fields=[*changed, "updated_at"])
             record_audit(actor=actor, action="update", obj=endpoint, fields=changed)
         if "active" in changed and endpoint.active:
-            enqueue_after_commit(tasks.send_due_deliveries_task)
+            enqueue_after_commit(_QueueOrWait(tasks.send_due_deliveries_task))
     return endpoint
 
 
@@ -297,7 +297,7 @@ def replay(*, actor: Actor, endpoint_id: int, event_type: str, since: datetime,
         created += len(Delivery.objects.bulk_create(batch))
         record_audit(actor=actor, action="replay", obj=endpoint, fields=["deliveries"])
         if created:
-            enqueue_after_commit(tasks.send_due_deliveries_task)
+            enqueue_after_commit(_QueueOrWait(tasks.send_due_deliveries_task))
     return ReplayResult(endpoint=endpoint, deliveries_created=created)
 
 
@@ -319,5 +319,5 @@ def send_test_event(*, actor: Actor, endpoint_id: int) -> Delivery:
         delivery = Delivery.objects.create(event=event, endpoint=endpoint,
                                            kind=DeliveryKind.TEST, next_attempt_at=now)
         record_audit(actor=actor, action="test", obj=endpoint, fields=[])
-        enqueue_after_commit(tasks.send_delivery_task, delivery.pk)
+        enqueue_after_commit(_QueueOrWait(tasks.send_delivery_task), delivery.pk)
     return delivery

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
-from dangol.webhooks import dispatch
+from dangol.webhooks import dispatch, retention
 
 
 @shared_task(acks_late=True)
@@ -19,3 +19,9 @@ def send_due_deliveries_task(now: str | None = None) -> dict[str, int]:
     result = dispatch.send_due_deliveries(now=parse_datetime(now) if now else None)
     return {"attempted": result.attempted, "succeeded": result.succeeded,
             "failed": result.failed, "skipped_endpoints": result.skipped_endpoints}
+
+
+@shared_task(acks_late=True)
+def purge_old_events_task() -> int:
+    """Delete events past the retention period (nightly)."""
+    return retention.purge_old_events()
