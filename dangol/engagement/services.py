@@ -218,7 +218,7 @@ def _check_input(*, channel: str, purpose: str, body: str, subject: str, source:
     problems = []
     if "\n" in subject or "\r" in subject:
         problems.append(FieldProblem("subject", _("One line, without line breaks.")))
-    if language is not None and not LANGUAGE.fullmatch(language):
+    if language and not LANGUAGE.fullmatch(language):
         problems.append(FieldProblem("language", _("A language code such as ko or en.")))
     for name, value in (headers or {}).items():
         if not HEADER_NAME.fullmatch(str(name)) or "\n" in str(value) or "\r" in str(value):

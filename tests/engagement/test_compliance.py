@@ -230,3 +230,9 @@ def test_header_injection_and_odd_languages_are_refused(customer, kwargs, field)
         queue_message(customer=customer, channel="email", purpose="transactional", **values)
     assert [p.field for p in raised.value.problems] == [field]
     assert not Message.objects.exists()
+
+
+def test_an_empty_language_means_the_customers_own(customer):
+    message = queue_message(customer=customer, channel="sms", purpose="transactional",
+                            body="b", language="")
+    assert message.language == "ko"
