@@ -206,6 +206,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.segments.tasks.score_customers_task",
         "schedule": crontab(hour=env_int("SCORING_HOUR", 3), minute=0),
     },
+    # Expires loyalty points just after midnight, then tells customers of points
+    # expiring in 2 months, 1 month and 3 days (COMPLIANCE.md R24), in the daytime.
+    "expire-loyalty-points": {
+        "task": "dangol.loyalty.tasks.expire_points_task",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    "send-loyalty-expiry-notices": {
+        "task": "dangol.loyalty.tasks.send_expiry_notices_task",
+        "schedule": crontab(hour=env_int("LOYALTY_NOTICE_HOUR", 10), minute=30),
+    },
     # Sends messages whose retry is due or that a crashed worker left behind.
     "send-due-messages": {
         "task": "dangol.engagement.tasks.send_due_messages_task",

@@ -12,6 +12,7 @@ class LoyaltyConfig(AppConfig):
         from dangol.customers.signals import orders_written
         from dangol.loyalty import receivers
         from dangol.surveys.signals import response_completed
+        from dangol.web.navigation import NavItem, add
 
         register(
             "loyalty.view",
@@ -28,6 +29,7 @@ class LoyaltyConfig(AppConfig):
             _("Change the loyalty program, rules and events; adjust points by hand"),
             {Role.ADMIN, Role.MARKETER},
         )
+        add(NavItem("loyalty", _("Loyalty"), "loyalty:overview", "loyalty.view", 40))
         orders_written.connect(receivers.on_orders_written, dispatch_uid="loyalty-orders")
         response_completed.connect(
             receivers.on_response_completed, dispatch_uid="loyalty-survey-reward"

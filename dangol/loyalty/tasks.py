@@ -4,6 +4,7 @@ from celery import shared_task
 
 from dangol.loyalty.services.earning import apply_orders
 from dangol.loyalty.services.ledger import expire_points
+from dangol.loyalty.services.notices import send_expiry_notices
 
 
 @shared_task(acks_late=True)
@@ -22,3 +23,9 @@ def apply_orders_task(order_pks: list[int]) -> dict[str, int]:
 def expire_points_task() -> int:
     """Expire every due point (daily); safe to run twice."""
     return expire_points()
+
+
+@shared_task(acks_late=True)
+def send_expiry_notices_task() -> int:
+    """Queue the notices of points about to expire (daily); safe to run twice."""
+    return send_expiry_notices()

@@ -1,2 +1,12 @@
+from django.urls import path
+
+from dangol.loyalty import views
+
 app_name = "loyalty"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("rules/", views.add_rule, name="add_rule"),
+    path("members/", views.members, name="members"),
+    path("members/<int:pk>/", views.member, name="member"),
+    path("card/<str:token>/", views.card, name="card"),
+]
