@@ -70,7 +70,7 @@ def send_consent_reminders(*, today: date | None = None, lead_days: int = LEAD_D
 
 
 def _anniversary(consent: Consent, today: date, horizon: date) -> date | None:
-    granted = timezone.localtime(consent.granted_at).date()  # type: ignore[arg-type]
+    granted = timezone.localtime(consent.granted_at).date()
     for years in range(EVERY_YEARS, OLDEST_YEARS + 1, EVERY_YEARS):
         day = years_after(granted, years)
         if today <= day <= horizon:
@@ -81,7 +81,7 @@ def _anniversary(consent: Consent, today: date, horizon: date) -> date | None:
 def _draft(consent: Consent, anniversary: date) -> services.Draft:
     customer = consent.customer
     language = "en" if customer.language.startswith("en") else "ko"
-    granted = timezone.localtime(consent.granted_at).date()  # type: ignore[arg-type]
+    granted = timezone.localtime(consent.granted_at).date()
     with translation.override(language):
         values = {"sender": compliance.sender()["name"] or "Dangol",
                   "date": granted.isoformat(), "channel": Channel(consent.channel).label,
