@@ -206,6 +206,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.segments.tasks.score_customers_task",
         "schedule": crontab(hour=env_int("SCORING_HOUR", 3), minute=0),
     },
+    # Recounts saved segments' members after scoring (their rules may read scores).
+    "count-segments-nightly": {
+        "task": "dangol.segments.tasks.refresh_segment_counts_task",
+        "schedule": crontab(hour=env_int("SCORING_HOUR", 3), minute=30),
+    },
     # Expires loyalty points just after midnight, then tells customers of points
     # expiring in 2 months, 1 month and 3 days (COMPLIANCE.md R24), in the daytime.
     "expire-loyalty-points": {
