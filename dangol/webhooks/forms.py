@@ -18,7 +18,8 @@ def event_type_choices(*, with_all_label: Any) -> list[tuple[str, Any]]:
 
 class EndpointForm(forms.Form):
     url = forms.CharField(label=_("URL"), max_length=500,
-                          widget=forms.URLInput(attrs={"placeholder": "https://"}))
+                          widget=forms.TextInput(attrs={"placeholder": "https://",
+                                                         "inputmode": "url"}))
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     event_types = forms.MultipleChoiceField(label=_("Event types"),
                                             widget=forms.CheckboxSelectMultiple)
