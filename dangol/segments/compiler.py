@@ -125,7 +125,7 @@ _LOOKUPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def _expression(expr: Expression, op: str, value: Any, *, nullable: bool) -> Q:
+def _expression(expr: Expression | Subquery, op: str, value: Any, *, nullable: bool) -> Q:
     """A rule on a computed value; with ``nullable``, neq also matches customers without one."""
     match op:
         case "neq":

@@ -36,7 +36,7 @@ class RetentionTable:
             pairs = [(r.retention[k], r.size) for r in self.rows
                      if k < len(r.retention) and r.retention[k] is not None]
             total = sum(size for _, size in pairs)
-            out.append(sum(v * s for v, s in pairs) / total if total else None)  # type: ignore[operator]
+            out.append(sum(v * s for v, s in pairs) / total if total else None)  # type: ignore[operator,misc]
         return out
 
 

@@ -40,7 +40,7 @@ def explain_score(score: CustomerScore) -> str:
     ) % values
 
 
-def customer_pks_in_rfm_segment(segment: str) -> QuerySet[CustomerScore]:
+def customer_pks_in_rfm_segment(segment: str) -> QuerySet[CustomerScore, int]:
     """Primary keys of the customers whose latest score puts them in RFM ``segment``."""
     return CustomerScore.objects.filter(rfm_segment=segment).values_list("customer_id",
                                                                          flat=True)

@@ -1,6 +1,6 @@
 """Pages: saved segments (list, builder with a live count, detail, export) and retention."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -202,7 +202,7 @@ def segment_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     except ValidationFailed:
         raise Http404(_("This segment's rules are no longer valid; edit it first.")) from None
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response: HttpResponse
+    response: Any  # a streamed CSV or a built XLSX
     if fmt == "csv":
         response = StreamingHttpResponse(exports.iter_csv(customers),
                                          content_type="text/csv; charset=utf-8")
@@ -211,4 +211,4 @@ def segment_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         exports.write_xlsx(customers, response)
     response["Content-Disposition"] = f'attachment; filename="segment-{segment.pk}-{stamp}.{fmt}"'
-    return response
+    return cast(HttpResponse, response)  # the streamed CSV is no HttpResponse subclass

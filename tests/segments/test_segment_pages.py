@@ -6,11 +6,12 @@ import json
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from dangol.accounts.actors import Actor
 from dangol.accounts.permissions import Role
-from dangol.segments.models import Segment
+from dangol.segments.models import CustomerScore, Segment
 from dangol.segments.services import create_segment
 from tests.conftest import make_staff
 from tests.factories import CustomerFactory
@@ -150,3 +151,22 @@ def test_pages_need_the_permissions(owner):
     assert analyst.get("/segments/new/").status_code == 200
     deleted = analyst.post(f"/segments/{segment.pk}/delete/")
     assert deleted.status_code == 302 and not Segment.objects.exists()
+
+
+def test_admin_lists_scores_read_only_and_segments(owner, owner_client):
+    customer = CustomerFactory(external_id="SCORED-1")
+    now = timezone.now()
+    score = CustomerScore.objects.create(
+        customer=customer, frequency=1, recency_days=1.0, T_days=2.0, monetary=1,
+        order_count=2, total_spent=2, last_order_at=now, R=5, F=2, M=1,
+        rfm_segment="potential_loyalist", churn_risk="low", scored_at=now)
+    segment = create_segment(actor=Actor(user=owner), name="Seoul", definition=SEOUL)
+    listing = owner_client.get("/admin/segments/customerscore/?rfm_segment__exact="
+                               "potential_loyalist")
+    assert listing.status_code == 200 and customer.name in listing.content.decode()
+    assert owner_client.get("/admin/segments/customerscore/add/").status_code == 403
+    change = owner_client.post(f"/admin/segments/customerscore/{score.pk}/change/", {"R": 1})
+    assert change.status_code == 403
+    score.refresh_from_db()
+    assert score.R == 5
+    assert owner_client.get(f"/admin/segments/segment/{segment.pk}/change/").status_code == 200

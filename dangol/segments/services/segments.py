@@ -41,7 +41,7 @@ def check_segment(*, name: Any, description: Any, definition: Any,
         problems.append(FieldProblem("name", _("Give the segment a name.")))
     elif len(clean_name) > NAME_MAX:
         problems.append(FieldProblem("name", _("At most %(n)d characters.") % {"n": NAME_MAX}))
-    elif Segment.objects.filter(name=clean_name).exclude(pk=exclude_pk).exists():
+    elif Segment.objects.filter(name=clean_name).exclude(pk=exclude_pk or 0).exists():
         problems.append(FieldProblem("name", _("Another segment already has this name.")))
     clean_description = description.strip() if isinstance(description, str) else ""
     if len(clean_description) > DESCRIPTION_MAX:
