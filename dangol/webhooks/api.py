@@ -120,6 +120,15 @@ def list_deliveries(request: HttpRequest, filters: Query[DeliveryFilters]) -> An
     return {"items": items, "next_cursor": next_cursor}
 
 
+@router.post("/deliveries/{delivery_id}/resend",
+             response={202: DeliveryOut, 404: ErrorOut, 409: ErrorOut})
+def resend_delivery(request: HttpRequest, delivery_id: int) -> Status[Any]:
+    """Send this delivery's event to its endpoint again now (a new delivery, same event id)."""
+    delivery = services.resend_delivery(actor=actor_from_request(request),
+                                        delivery_id=delivery_id)
+    return Status(202, selectors.get_delivery(delivery_id=delivery.pk))
+
+
 @router.get("/deliveries/{delivery_id}", response={200: DeliveryOut, 404: ErrorOut})
 def get_delivery(request: HttpRequest, delivery_id: int) -> Any:
     _check(request)

@@ -301,6 +301,26 @@ def replay(*, actor: Actor, endpoint_id: int, event_type: str, since: datetime,
     return ReplayResult(endpoint=endpoint, deliveries_created=created)
 
 
+def resend_delivery(*, actor: Actor, delivery_id: int) -> Delivery:
+    """Send a delivery's event to its endpoint again now, as a new Delivery row
+    (the old row keeps its history). Raises NotFound, PermissionDenied, or
+    DomainError ``endpoint_inactive``."""
+    require(actor, PERMISSION)
+    with transaction.atomic():
+        original = Delivery.objects.filter(pk=delivery_id).first()
+        if original is None:
+            raise NotFound(_("No such delivery."), code="delivery_not_found")
+        endpoint = _locked_endpoint(original.endpoint_id)
+        if not endpoint.active:
+            raise DomainError(_("The endpoint is disabled; enable it first."),
+                              code="endpoint_inactive", status=409)
+        delivery = Delivery.objects.create(event_id=original.event_id, endpoint=endpoint,
+                                           kind=DeliveryKind.REPLAY, next_attempt_at=timezone.now())
+        record_audit(actor=actor, action="resend", obj=delivery, fields=[])
+        enqueue_after_commit(_QueueOrWait(tasks.send_delivery_task), delivery.pk)
+    return delivery
+
+
 def send_test_event(*, actor: Actor, endpoint_id: int) -> Delivery:
     """Send a ``webhook.test`` event to this endpoint only (whatever it subscribes to).
 

@@ -130,6 +130,19 @@ def send_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 @login_required
 @permission_required(PERMISSION)
 @require_POST
+def resend(request: HttpRequest, endpoint_id: int, delivery_id: int) -> HttpResponse:
+    try:
+        services.resend_delivery(actor=actor_from_request(request), delivery_id=delivery_id)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The event is being sent again."))
+    return redirect("webhooks:endpoint", endpoint_id=endpoint_id)
+
+
+@login_required
+@permission_required(PERMISSION)
+@require_POST
 @_missing_is_404
 def rotate_secret(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = services.rotate_secret(actor=actor_from_request(request), endpoint_id=endpoint_id)

@@ -184,3 +184,30 @@ def test_list_deliveries_filters_and_pages(client, webhook_receiver,
         assert response.status_code == 422 and field in fields(response)
     assert Delivery.objects.filter(status=DeliveryStatus.PENDING,
                                    kind=DeliveryKind.LIVE).count() == 1
+
+
+def test_resend_a_given_up_delivery(client, webhook_receiver,
+                                    django_capture_on_commit_callbacks):
+    endpoint = post(client, "/endpoints", {"url": webhook_receiver.url}).json()
+    webhook_receiver.status = 404
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        event = publish(event_type=COMPLETED, payload={"n": 1})
+    Delivery.objects.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
+    failed = Delivery.objects.get()
+    webhook_receiver.status = 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, f"/deliveries/{failed.pk}/resend")
+
+    assert response.status_code == 202 and response.json()["kind"] == "replay"
+    again = client.get(f"{BASE}/deliveries/{response.json()['id']}").json()
+    assert again["status"] == "succeeded" and again["event_id"] == str(event.uid)
+    assert webhook_receiver.event_ids() == [str(event.uid), str(event.uid)]
+    failed.refresh_from_db()
+    assert failed.status == DeliveryStatus.FAILED  # its history stays as it was
+
+    client.patch(f"{BASE}/endpoints/{endpoint['id']}", {"active": False},
+                 content_type="application/json")
+    refused = post(client, f"/deliveries/{failed.pk}/resend")
+    assert refused.status_code == 409 and refused.json()["code"] == "endpoint_inactive"
+    assert post(client, "/deliveries/999/resend").status_code == 404

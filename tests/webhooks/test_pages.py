@@ -100,3 +100,23 @@ def test_the_endpoint_page_filters_deliveries_by_status(owner_client, webhook_re
     assert [d.event_id for d in pending.context["deliveries"]] == [failing.pk]
     everything = owner_client.get(f"/webhooks/{endpoint.pk}/", {"status": "nonsense"})
     assert {d.event_id for d in everything.context["deliveries"]} == {failing.pk, delivered.pk}
+
+
+def test_a_given_up_delivery_can_be_sent_again_from_the_page(
+        owner_client, webhook_receiver, django_capture_on_commit_callbacks):
+    owner_client.post("/webhooks/", {"url": webhook_receiver.url, "event_types": ["*"],
+                                     "active": "on"})
+    endpoint = Endpoint.objects.get()
+    webhook_receiver.statuses = [500]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        event = publish(event_type=COMPLETED, payload={"n": 1})
+    Delivery.objects.update(status="failed", next_attempt_at=None)
+    failed = Delivery.objects.get()
+    page = owner_client.get(f"/webhooks/{endpoint.pk}/").content.decode()
+    assert f"/webhooks/{endpoint.pk}/deliveries/{failed.pk}/resend/" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(f"/webhooks/{endpoint.pk}/deliveries/{failed.pk}/resend/")
+
+    assert webhook_receiver.event_ids() == [str(event.uid), str(event.uid)]
+    assert Delivery.objects.filter(status="succeeded", kind=DeliveryKind.REPLAY).count() == 1
