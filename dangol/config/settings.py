@@ -221,6 +221,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.loyalty.tasks.send_expiry_notices_task",
         "schedule": crontab(hour=env_int("LOYALTY_NOTICE_HOUR", 10), minute=30),
     },
+    # Issues welcome coupons and, in the birthday month, birthday coupons.
+    "issue-loyalty-coupons": {
+        "task": "dangol.loyalty.tasks.issue_automatic_coupons_task",
+        "schedule": crontab(hour=0, minute=20),
+    },
     # Sends messages whose retry is due or that a crashed worker left behind.
     "send-due-messages": {
         "task": "dangol.engagement.tasks.send_due_messages_task",

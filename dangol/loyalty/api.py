@@ -2,8 +2,12 @@
 
 Errors carry stable codes: ``insufficient_points``, ``idempotency_conflict``,
 ``unknown_customer``, ``unknown_entry``, ``already_reversed``, ``not_reversible``,
-``unknown_event``, ``sold_out``, ``event_closed``, ``validation_error``,
-``permission_denied``.
+``unknown_event``, ``sold_out``, ``event_closed``, ``unknown_coupon``,
+``coupon_not_started``, ``coupon_expired``, ``coupon_used``, ``min_spend_not_met``,
+``members_only``, ``not_your_coupon``, ``per_customer_limit``, ``budget_exhausted``,
+``currency_mismatch``, ``unknown_reservation``, ``reservation_expired``,
+``reservation_released``, ``reservation_confirmed``, ``unknown_reward``,
+``validation_error``, ``permission_denied``.
 """
 
 from typing import Any
@@ -19,8 +23,13 @@ from dangol.loyalty import selectors, services
 from dangol.loyalty.schemas import (
     AdjustIn,
     BalanceOut,
+    BuyRewardIn,
     ClaimIn,
     ClaimOut,
+    ConfirmIn,
+    CouponCheckIn,
+    CouponOut,
+    CouponQuoteOut,
     EarnIn,
     EntryOut,
     EntryPage,
@@ -28,9 +37,12 @@ from dangol.loyalty.schemas import (
     EventIn,
     EventOut,
     RedeemIn,
+    ReservationOut,
+    ReserveIn,
     ReverseIn,
+    RewardOut,
 )
-from dangol.loyalty.services import events
+from dangol.loyalty.services import coupons, events
 
 router = Router(tags=["loyalty"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -158,5 +170,82 @@ def claim(request: HttpRequest, event_id: int, payload: ClaimIn) -> Status[dict[
             "position": result.claim.position,
             "created": result.created,
             "points": entry.points - entry.debt_delta if entry is not None else 0,
+        },
+    )
+
+
+# --- coupons and rewards -------------------------------------------------------------
+
+
+def _optional_customer(external_id: str | None) -> int | None:
+    return _customer_pk(external_id) if external_id else None
+
+
+@router.post("/coupons/validate", response={200: CouponQuoteOut, **ERRORS})
+def validate_coupon(request: HttpRequest, payload: CouponCheckIn) -> dict[str, Any]:
+    """What a coupon takes off an order, or why it cannot be used; changes nothing."""
+    require(actor_from_request(request), "loyalty.transact")
+    quote = coupons.validate_coupon(
+        code=payload.code,
+        customer_pk=_optional_customer(payload.customer_id),
+        order_amount=payload.order_amount,
+        currency=payload.currency,
+    )
+    return {
+        "code": coupons.display_code(quote.coupon.code),
+        "campaign": quote.coupon.campaign.name,
+        "discount": quote.discount,
+    }
+
+
+@router.post("/coupons/reserve", response={201: ReservationOut, **ERRORS})
+def reserve_coupon(request: HttpRequest, payload: ReserveIn) -> Status[Any]:
+    """Hold a coupon for a checkout (15 minutes); confirm or release it afterwards."""
+    use = coupons.reserve_coupon(
+        actor=actor_from_request(request),
+        code=payload.code,
+        customer_pk=_optional_customer(payload.customer_id),
+        order_amount=payload.order_amount,
+        currency=payload.currency,
+        order_ref=payload.order_ref,
+        idempotency_key=_key(request, payload.idempotency_key),
+    )
+    return Status(201, use)
+
+
+@router.post("/coupons/reservations/{use_id}/confirm", response={200: ReservationOut, **ERRORS})
+def confirm_coupon(request: HttpRequest, use_id: int, payload: ConfirmIn) -> Any:
+    return coupons.confirm_coupon(
+        actor=actor_from_request(request), use_id=use_id, order_ref=payload.order_ref
+    )
+
+
+@router.post("/coupons/reservations/{use_id}/release", response={200: ReservationOut, **ERRORS})
+def release_coupon(request: HttpRequest, use_id: int) -> Any:
+    return coupons.release_coupon(actor=actor_from_request(request), use_id=use_id)
+
+
+@router.get("/rewards", response=list[RewardOut])
+def list_rewards(request: HttpRequest) -> Any:
+    """The reward catalogue: coupons customers can buy with points."""
+    require(actor_from_request(request), "loyalty.view")
+    return selectors.reward_catalogue()
+
+
+@router.post("/rewards/{campaign_id}/buy", response={201: CouponOut, **ERRORS})
+def buy_reward(request: HttpRequest, campaign_id: int, payload: BuyRewardIn) -> Status[Any]:
+    """Spend points on a reward; the customer gets its coupon code."""
+    coupon = coupons.buy_reward(
+        actor=actor_from_request(request),
+        customer_pk=_customer_pk(payload.customer_id),
+        campaign_id=campaign_id,
+        idempotency_key=_key(request, payload.idempotency_key),
+    )
+    return Status(
+        201,
+        {
+            "code": coupons.display_code(coupon.code),
+            "campaign": coupon.campaign.name,
+            "expires_at": coupon.expires_at,
         },
     )

@@ -323,3 +323,122 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}#{self.position}"
+
+
+class CouponCampaign(TimeStampedModel):
+    """A kind of coupon: its discount, conditions, budget, and how it is given out.
+
+    ``points_cost`` puts it in the reward catalogue (customers buy it with
+    points); ``auto`` issues it by itself (welcome, birthday month).
+    """
+
+    class Kind(models.TextChoices):
+        FIXED = "fixed", _("Fixed amount")
+        PERCENT = "percent", _("Percent")
+
+    class Auto(models.TextChoices):
+        NONE = "", _("Issued by hand or by API")
+        WELCOME = "welcome", _("Welcome coupon")
+        BIRTHDAY = "birthday", _("Birthday month")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    value = models.DecimalField(_("discount"), max_digits=14, decimal_places=2)
+    max_discount = models.DecimalField(
+        _("largest discount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    min_spend = models.DecimalField(_("minimum spend"), max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="KRW")
+    starts_at = models.DateTimeField(_("from"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
+    valid_days = models.PositiveIntegerField(
+        _("valid for (days after issue)"), null=True, blank=True
+    )
+    multi_use = models.BooleanField(
+        _("one code for many uses"), default=False, help_text=_("Off: each code is used once.")
+    )
+    member_only = models.BooleanField(_("members only"), default=True)
+    per_customer_limit = models.PositiveIntegerField(_("uses per customer"), default=1)
+    budget_uses = models.PositiveIntegerField(_("total uses"), null=True, blank=True)
+    budget_amount = models.DecimalField(
+        _("total discount budget"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    used_count = models.PositiveIntegerField(default=0)
+    used_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    points_cost = models.PositiveIntegerField(_("price in points"), null=True, blank=True)
+    auto = models.CharField(
+        _("issued automatically"), max_length=8, choices=Auto.choices, default=Auto.NONE, blank=True
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gt=0), name="loyalty_coupon_value_positive"),
+            models.CheckConstraint(
+                condition=~Q(kind="percent") | Q(value__lte=100),
+                name="loyalty_coupon_percent_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_uses__isnull=True) | Q(used_count__lte=F("budget_uses")),
+                name="loyalty_coupon_within_use_budget",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_amount__isnull=True) | Q(used_amount__lte=F("budget_amount")),
+                name="loyalty_coupon_within_amount_budget",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Coupon(TimeStampedModel):
+    """One coupon code; ``customer`` is set when it was issued to someone."""
+
+    campaign = models.ForeignKey(CouponCampaign, on_delete=models.CASCADE, related_name="coupons")
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="coupons"
+    )
+    issue_key = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    uses = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "customer", "issue_key"],
+                condition=~Q(issue_key=""),
+                name="loyalty_coupon_issued_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CouponUse(TimeStampedModel):
+    """A coupon held for one checkout: reserved, then confirmed or released."""
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", _("Reserved")
+        CONFIRMED = "confirmed", _("Confirmed")
+        RELEASED = "released", _("Released")
+
+    coupon = models.ForeignKey(Coupon, on_delete=models.CASCADE, related_name="usages")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    order_ref = models.CharField(max_length=100, blank=True)
+    order_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    discount = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RESERVED)
+    reserved_until = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["coupon", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.coupon_id} {self.status}"

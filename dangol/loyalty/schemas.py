@@ -1,6 +1,7 @@
 """Input and output shapes of the loyalty API."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from ninja import Schema
 from pydantic import Field
@@ -112,3 +113,52 @@ class ClaimOut(Schema):
     position: int
     points: int
     created: bool
+
+
+class CouponCheckIn(Schema):
+    code: str = Field(max_length=40)
+    customer_id: str | None = Field(None, description="needed for members-only coupons")
+    order_amount: Decimal = Field(ge=0)
+    currency: str = Field("KRW", max_length=3)
+
+
+class CouponQuoteOut(Schema):
+    code: str
+    campaign: str
+    discount: Decimal
+
+
+class ReserveIn(CouponCheckIn):
+    order_ref: str = Field("", max_length=100)
+    idempotency_key: str = Field("", max_length=200)
+
+
+class ReservationOut(Schema):
+    id: int
+    status: str
+    discount: Decimal
+    order_ref: str
+    reserved_until: datetime
+
+
+class ConfirmIn(Schema):
+    order_ref: str = Field("", max_length=100)
+
+
+class RewardOut(Schema):
+    id: int
+    name: str
+    points_cost: int | None
+    kind: str
+    value: Decimal
+
+
+class BuyRewardIn(Schema):
+    customer_id: str
+    idempotency_key: str = Field("", max_length=200)
+
+
+class CouponOut(Schema):
+    code: str
+    campaign: str
+    expires_at: datetime | None

@@ -9,7 +9,17 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangol.customers.models import Customer, Order, OrderLine
-from dangol.loyalty.models import Account, EarnRule, Entry, EntryKind, Event, Lot, Program
+from dangol.loyalty.models import (
+    Account,
+    Coupon,
+    CouponCampaign,
+    EarnRule,
+    Entry,
+    EntryKind,
+    Event,
+    Lot,
+    Program,
+)
 
 
 @dataclass(frozen=True)
@@ -161,4 +171,23 @@ def program_figures(*, program: Program, at: datetime | None = None) -> ProgramF
 def find_customer_pk(*, external_id: str) -> int | None:
     return one_or_none(
         Customer.objects.filter(external_id=external_id).values_list("pk", flat=True)
+    )
+
+
+def reward_catalogue() -> QuerySet[CouponCampaign]:
+    return CouponCampaign.objects.filter(active=True, points_cost__isnull=False).order_by(
+        "points_cost", "pk"
+    )
+
+
+def customer_coupons(*, customer_pk: int, at: datetime | None = None) -> QuerySet[Coupon]:
+    """The customer's coupons that can still be used, soonest to expire first."""
+    at = at or timezone.now()
+    return (
+        Coupon.objects.filter(customer_id=customer_pk, campaign__active=True)
+        .exclude(expires_at__lte=at)
+        .exclude(campaign__ends_at__lte=at)
+        .filter(Q(campaign__multi_use=True) | Q(uses=0))
+        .select_related("campaign")
+        .order_by("expires_at", "pk")
     )

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from dangol.loyalty.services.coupons import issue_automatic_coupons
 from dangol.loyalty.services.earning import apply_orders
 from dangol.loyalty.services.ledger import expire_points
 from dangol.loyalty.services.notices import send_expiry_notices
@@ -29,3 +30,9 @@ def expire_points_task() -> int:
 def send_expiry_notices_task() -> int:
     """Queue the notices of points about to expire (daily); safe to run twice."""
     return send_expiry_notices()
+
+
+@shared_task(acks_late=True)
+def issue_automatic_coupons_task() -> int:
+    """Issue welcome and birthday-month coupons (daily); safe to run twice."""
+    return issue_automatic_coupons()

@@ -16,6 +16,7 @@ from dangol.loyalty import selectors, services
 from dangol.loyalty.forms import AdjustForm, ProgramForm, RuleForm
 from dangol.loyalty.models import EarnRule, Event
 from dangol.loyalty.services import program as program_services
+from dangol.loyalty.services.coupons import display_code
 from dangol.loyalty.tokens import BadToken, card_url, read_card_token
 from dangol.web.decorators import permission_required
 
@@ -143,6 +144,10 @@ def card(request: HttpRequest, token: str) -> HttpResponse:
                 "other_lang": "en" if lang == "ko" else "ko",
                 "summary": selectors.balance_summary(account=account),
                 "entries": selectors.ledger_history(account=account)[:20] if account else [],
+                "coupons": [
+                    (c, display_code(c.code))
+                    for c in selectors.customer_coupons(customer_pk=customer.pk)[:20]
+                ],
             },
         )
     response["X-Robots-Tag"] = "noindex"

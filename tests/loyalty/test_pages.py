@@ -84,3 +84,18 @@ def test_the_customer_page_needs_no_login_and_speaks_korean_or_english(client):
     assert 'lang="en"' in english and "points to use" in english
     forged = url.replace(card_token(customer_pk=customer.pk)[-4:], "AAAA")
     assert client.get(forged).status_code == 404
+
+
+def test_the_customer_page_lists_usable_coupons(client):
+    from decimal import Decimal
+
+    from dangol.loyalty.models import CouponCampaign
+    from dangol.loyalty.services import coupons
+
+    customer = CustomerFactory(language="en")
+    campaign = CouponCampaign.objects.create(
+        program=ledger.default_program(), name="Welcome", kind="fixed", value=Decimal(3000)
+    )
+    coupon = coupons.issue_coupon(actor=SYSTEM, campaign=campaign, customer_pk=customer.pk)
+    page = client.get(f"/loyalty/card/{card_token(customer_pk=customer.pk)}/").content.decode()
+    assert coupons.display_code(coupon.code) in page
