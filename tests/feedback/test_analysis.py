@@ -129,3 +129,14 @@ def test_queued_backfill_splits_the_work_into_chunk_tasks(comment_survey,
     assert TextAnalysis.objects.count() == 5
     assert list(analysis.pending_ranges(chunk_size=2)) == []
     assert tasks.analyse_pending_task.delay(2).get() == 0  # nothing left: no chunk tasks
+
+
+def test_a_worker_that_lost_the_race_stores_nothing(comment_survey):
+    response, _ = submit_response(survey=comment_survey, language="ko",
+                                  answers={"nps": 6, "comment": MIXED})
+    # Two workers read the same unanalysed answer; the first one stores its analysis.
+    stale = list(Answer.objects.filter(response=response).exclude(text=""))
+    assert services.analyse_survey_response(response_pk=response.pk) == 1
+    assert analysis._analyse_and_store(stale) == 0  # the unique answer link refuses a copy
+    assert TextAnalysis.objects.filter(response=response).count() == 1
+    assert ThemeMention.objects.filter(analysis__response=response).count() == 2
