@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangol.stats import survey as survey_stats
 from dangol.stats.errors import NotEnoughDataError
@@ -159,8 +160,8 @@ def _question_result(question: Question, counts: dict[tuple[str, Any], int], lan
     labels = [(localized(c.label, language, fallback), counts.get(("", c.key), 0))
               for c in question.choices]
     if question.allow_other:
-        labels.append(("other", counts.get(("", "other"), 0)))
-    result.answered = sum(c for _label, c in labels) if question.type == "single" else 0
+        labels.append((_("Other"), counts.get(("", "other"), 0)))
+    result.answered = sum(c for _label, c in labels) if question.type == QuestionType.SINGLE else 0
     result.bars = _bars(labels)
     return result
 

@@ -17,3 +17,12 @@ def test_the_demo_has_an_nps_and_a_csat_survey_with_bilingual_comments(db) -> No
     languages = set(comments.values_list("response__language", flat=True))
     assert languages == {"ko", "en"}
     assert nps.completed_count == Response.objects.filter(survey=nps).count()
+
+
+def test_the_demo_comments_are_analysed(db) -> None:
+    from dangol.feedback.models import TextAnalysis
+
+    call_command("demo", customers=120, seed=4, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    comments = Answer.objects.exclude(text="").count()
+    assert comments > 0
+    assert TextAnalysis.objects.count() == comments

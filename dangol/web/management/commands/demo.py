@@ -9,6 +9,7 @@ from dangol.accounts.permissions import Role
 from dangol.accounts.services import record_audit
 from dangol.customers.demo.generate import generate_demo
 from dangol.customers.models import Customer
+from dangol.feedback.services import analyse_pending_answers
 from dangol.surveys.demo import generate_survey_demo
 
 DEMO_EMAIL = "demo@dangol.local"
@@ -38,6 +39,7 @@ class Command(BaseCommand):
                                          role=Role.OWNER)
             result = generate_demo(customers=customers, seed=seed)
             surveys = generate_survey_demo(seed=seed, responses=max(200, customers * 3 // 2))
+            analyse_pending_answers()
             record_audit(actor=SYSTEM, action="demo", object_type_label="customers.customer",
                          object_id="*", fields=[])
         self.stdout.write(self.style.SUCCESS(
