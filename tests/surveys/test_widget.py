@@ -259,3 +259,21 @@ def test_the_popup_keeps_the_keyboard_and_escape_dismisses_it_for_good(
     assert page.get_by_role("dialog").count() == 0
     assert Response.objects.count() == 0
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_popup_follows_the_survey_branching(browser, live_server, other_site,
+                                                nps_survey) -> None:
+    context, _page, dialog = _open_site(browser, other_site, live_server, nps_survey, "en")
+    follow_up = dialog.get_by_role("group", name="What went wrong?")
+    assert follow_up.is_hidden()
+    dialog.get_by_text("3", exact=True).click()
+    follow_up.wait_for()
+    dialog.get_by_text("9", exact=True).click()
+    follow_up.wait_for(state="hidden")
+    dialog.get_by_role("radio", name="Quality").check()
+    dialog.get_by_role("button", name="Submit").click()
+    dialog.get_by_text("Thank you!").wait_for()
+    assert Response.objects.get().answers == {"nps": 9, "best": {"choice": "quality"}}
+    context.close()
