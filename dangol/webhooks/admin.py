@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from dangol.webhooks.models import Delivery, Endpoint, Event
 
@@ -10,6 +11,10 @@ class EndpointAdmin(admin.ModelAdmin):
     search_fields = ("url", "description")
     exclude = ("secret",)
     raw_id_fields = ("created_by",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # New endpoints need a generated secret: they are made on the Webhooks page or API.
+        return False
 
 
 @admin.register(Event)

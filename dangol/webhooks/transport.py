@@ -13,8 +13,6 @@ import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-MAX_RESPONSE_BYTES = 64 * 1024
-
 
 @dataclass(frozen=True)
 class PostResult:
@@ -91,8 +89,9 @@ def post(*, url: str, body: bytes, headers: dict[str, str], timeout: float,
                           _PinnedHTTPConnection(_public_address(host, port), host, port,
                                                 timeout=timeout))
         connection.request("POST", path, body=body, headers=headers)
+        # Only the status line and headers are read: a receiver that trickles a
+        # body cannot hold the worker past the timeout of each read.
         response = connection.getresponse()
-        response.read(MAX_RESPONSE_BYTES)
         retry_after = response.getheader("Retry-After")
         return PostResult(response.status, "" if 200 <= response.status < 300
                           else f"HTTP {response.status} {response.reason}",

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import hmac
+import socket
 import threading
 from datetime import timedelta
 
@@ -320,3 +321,16 @@ def test_a_broker_that_is_down_does_not_fail_the_producer(broker_down, webhook_r
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0
     dispatch.send_due_deliveries()  # what the next sweep does
     assert webhook_receiver.event_ids() == [str(event.uid)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_receiver_that_never_answers_times_out_and_is_retried(settings):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never answers
+        endpoint_for(f"http://127.0.0.1:{silent.getsockname()[1]}/hooks")
+        with transaction.atomic():
+            publish(event_type=COMPLETED, payload={})
+
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
+    assert "timed out" in delivery.last_error and delivery.last_status_code is None
