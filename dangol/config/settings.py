@@ -226,6 +226,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.loyalty.tasks.issue_automatic_coupons_task",
         "schedule": crontab(hour=0, minute=20),
     },
+    # Re-evaluates membership tiers, then gives monthly tier coupons and birthday points.
+    "evaluate-loyalty-tiers": {
+        "task": "dangol.loyalty.tasks.evaluate_tiers_task",
+        "schedule": crontab(hour=1, minute=0),
+    },
     # Sends messages whose retry is due or that a crashed worker left behind.
     "send-due-messages": {
         "task": "dangol.engagement.tasks.send_due_messages_task",

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangol.loyalty.models import EarnRule, Program
+from dangol.loyalty.models import EarnRule, Program, Tier
 from dangol.loyalty.services.program import PROGRAM_FIELDS
 
 
@@ -44,3 +44,23 @@ class RuleForm(forms.ModelForm):
 class AdjustForm(forms.Form):
     points = forms.IntegerField(label=_("Points (+ to add, − to take away)"))
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class TierForm(forms.ModelForm):
+    class Meta:
+        model = Tier
+        fields = (
+            "name",
+            "rank",
+            "min_spend",
+            "min_orders",
+            "earn_multiplier",
+            "birthday_points",
+            "monthly_coupon",
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("min_spend") is None and data.get("min_orders") is None and data.get("rank"):
+            self.add_error("min_spend", _("Give a spend or an order count to qualify."))
+        return data

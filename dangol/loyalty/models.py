@@ -60,6 +60,14 @@ class Program(TimeStampedModel):
     review_points = models.PositiveIntegerField(_("points for a review"), default=0)
     referral_points = models.PositiveIntegerField(_("points for a referral"), default=0)
     birthday_points = models.PositiveIntegerField(_("birthday points"), default=0)
+    tier_period_days = models.PositiveIntegerField(
+        _("tier qualification period (days)"),
+        default=365,
+        help_text=_(
+            "Tiers count spend and orders over this many past days; a tier is kept "
+            "at least this long."
+        ),
+    )
 
     class Meta:
         verbose_name = _("loyalty program")
@@ -95,6 +103,15 @@ class Account(TimeStampedModel):
         ),
     )
     lifetime_earned = models.BigIntegerField(_("points earned in total"), default=0)
+    tier = models.ForeignKey(
+        "Tier", null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
+    tier_until = models.DateTimeField(
+        _("tier kept until"),
+        null=True,
+        blank=True,
+        help_text=_("A lower tier takes effect only at the end of this period."),
+    )
 
     class Meta:
         verbose_name = _("loyalty account")
@@ -442,3 +459,60 @@ class CouponUse(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.coupon_id} {self.status}"
+
+
+class Tier(TimeStampedModel):
+    """A membership level reached by spend or by number of orders over the rolling period."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="tiers")
+    name = models.CharField(_("name"), max_length=50)
+    rank = models.PositiveIntegerField(_("rank"), help_text=_("Higher is better."))
+    min_spend = models.DecimalField(
+        _("spend to qualify"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    min_orders = models.PositiveIntegerField(_("orders to qualify"), null=True, blank=True)
+    earn_multiplier = models.DecimalField(
+        _("earning multiplier"), max_digits=5, decimal_places=2, default=Decimal(1)
+    )
+    birthday_points = models.PositiveIntegerField(_("birthday bonus points"), default=0)
+    monthly_coupon = models.ForeignKey(
+        CouponCampaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("monthly coupon (e.g. free shipping)"),
+    )
+
+    class Meta:
+        ordering = ["rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "rank"], name="loyalty_tier_rank_once"),
+            models.CheckConstraint(
+                condition=Q(earn_multiplier__gte=1), name="loyalty_tier_multiplier_at_least_one"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TierChange(models.Model):
+    """One change of a customer's tier, with the figures it was decided on."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tier_changes")
+    from_tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    spend = models.DecimalField(max_digits=16, decimal_places=2)
+    orders = models.PositiveIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.from_tier_id} → {self.to_tier_id}"

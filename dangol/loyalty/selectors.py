@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from dangol.customers.models import Customer, Order, OrderLine
+from dangol.customers.models import Customer, Order, OrderLine, OrderStatus
 from dangol.loyalty.models import (
     Account,
     Coupon,
@@ -19,6 +19,8 @@ from dangol.loyalty.models import (
     Event,
     Lot,
     Program,
+    Tier,
+    TierChange,
 )
 
 
@@ -190,4 +192,82 @@ def customer_coupons(*, customer_pk: int, at: datetime | None = None) -> QuerySe
         .filter(Q(campaign__multi_use=True) | Q(uses=0))
         .select_related("campaign")
         .order_by("expires_at", "pk")
+    )
+
+
+def spend_by_customer(*, since: datetime, until: datetime) -> dict[int, tuple[Decimal, int]]:
+    """Spend and number of placed orders per customer in [since, until), counted in SQL."""
+    return {
+        pk: (spend or Decimal(0), orders)
+        for pk, spend, orders in Order.objects.filter(
+            ordered_at__gte=since, ordered_at__lt=until, status=OrderStatus.PLACED
+        )
+        .values_list("customer_id")
+        .annotate(spend=Sum("total_amount"), orders=Count("pk"))
+        .values_list("customer_id", "spend", "orders")
+    }
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    tier: Tier | None
+    until: datetime | None
+    next_tier: Tier | None
+    spend: Decimal
+    orders: int
+    spend_needed: Decimal | None
+    orders_needed: int | None
+
+
+def tier_progress(
+    *, account: Account | None, customer_pk: int, at: datetime | None = None
+) -> TierProgress | None:
+    """The customer's tier and what the next one still needs; None without tiers."""
+    at = at or timezone.now()
+    program = account.program if account is not None else find_default_program()
+    if program is None:
+        return None
+    tiers = list(Tier.objects.filter(program=program).order_by("rank"))
+    if not tiers:
+        return None
+    since = at - timedelta(days=program.tier_period_days)
+    spend, orders = _customer_spend(customer_pk, since, at)
+    current = account.tier if account is not None else None
+    rank = current.rank if current is not None else -1
+    higher = [t for t in tiers if t.rank > rank]
+    following = higher[0] if higher else None
+    return TierProgress(
+        tier=current,
+        until=account.tier_until if account is not None else None,
+        next_tier=following,
+        spend=spend,
+        orders=orders,
+        spend_needed=max(Decimal(0), following.min_spend - spend)
+        if following is not None and following.min_spend is not None
+        else None,
+        orders_needed=max(0, following.min_orders - orders)
+        if following is not None and following.min_orders is not None
+        else None,
+    )
+
+
+def _customer_spend(customer_pk: int, since: datetime, until: datetime) -> tuple[Decimal, int]:
+    figures = Order.objects.filter(
+        customer_id=customer_pk,
+        ordered_at__gte=since,
+        ordered_at__lt=until,
+        status=OrderStatus.PLACED,
+    ).aggregate(spend=Sum("total_amount"), orders=Count("pk"))
+    return figures["spend"] or Decimal(0), figures["orders"]
+
+
+def tier_history(*, account: Account | None) -> QuerySet[TierChange]:
+    return TierChange.objects.filter(account=account).select_related("from_tier", "to_tier")
+
+
+def tier_multipliers(*, program: Program, customer_pks: set[int]) -> dict[int, Decimal]:
+    return dict(
+        Account.objects.filter(
+            program=program, customer_id__in=customer_pks, tier__isnull=False
+        ).values_list("customer_id", "tier__earn_multiplier")
     )

@@ -6,6 +6,7 @@ from dangol.loyalty.services.coupons import issue_automatic_coupons
 from dangol.loyalty.services.earning import apply_orders
 from dangol.loyalty.services.ledger import expire_points
 from dangol.loyalty.services.notices import send_expiry_notices
+from dangol.loyalty.services.tiers import evaluate_tiers, issue_tier_benefits
 
 
 @shared_task(acks_late=True)
@@ -36,3 +37,16 @@ def send_expiry_notices_task() -> int:
 def issue_automatic_coupons_task() -> int:
     """Issue welcome and birthday-month coupons (daily); safe to run twice."""
     return issue_automatic_coupons()
+
+
+@shared_task(acks_late=True)
+def evaluate_tiers_task() -> dict[str, int]:
+    """Re-evaluate tiers, then give monthly tier coupons and birthday points (nightly)."""
+    run = evaluate_tiers()
+    benefits = issue_tier_benefits()
+    return {
+        "upgraded": run.upgraded,
+        "downgraded": run.downgraded,
+        "kept": run.kept,
+        "benefits": benefits,
+    }

@@ -13,8 +13,8 @@ from dangol.accounts.actors import actor_from_request
 from dangol.core.errors import DomainError, ValidationFailed
 from dangol.customers import selectors as customer_selectors
 from dangol.loyalty import selectors, services
-from dangol.loyalty.forms import AdjustForm, ProgramForm, RuleForm
-from dangol.loyalty.models import EarnRule, Event
+from dangol.loyalty.forms import AdjustForm, ProgramForm, RuleForm, TierForm
+from dangol.loyalty.models import EarnRule, Event, Tier
 from dangol.loyalty.services import program as program_services
 from dangol.loyalty.services.coupons import display_code
 from dangol.loyalty.tokens import BadToken, card_url, read_card_token
@@ -46,6 +46,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "rules": EarnRule.objects.filter(program=program).order_by("kind", "pk"),
         "events": Event.objects.filter(program=program).order_by("-pk")[:20],
         "rule_form": RuleForm(),
+        "tiers": Tier.objects.filter(program=program).order_by("rank"),
+        "tier_form": TierForm(),
         "nav_current": "loyalty",
     }
     return render(request, "loyalty/overview.html", context)
@@ -62,6 +64,27 @@ def add_rule(request: HttpRequest) -> HttpResponse:
         rule.program = services.default_program()
         program_services.save_rule(actor=actor_from_request(request), rule=rule)
         messages.success(request, _("Rule saved."))
+    else:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{field}: {' '.join(errors)}")
+    return redirect("loyalty:overview")
+
+
+@login_required
+@permission_required("loyalty.manage")
+def add_tier(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("loyalty:overview")
+    program = services.default_program()
+    form = TierForm(request.POST, instance=Tier(program=program))
+    if form.is_valid():
+        if Tier.objects.filter(program=program, rank=form.cleaned_data["rank"]).exists():
+            messages.error(request, _("Another tier has this rank."))
+        else:
+            program_services.save_tier(
+                actor=actor_from_request(request), tier=form.save(commit=False)
+            )
+            messages.success(request, _("Tier saved."))
     else:
         for field, errors in form.errors.items():
             messages.error(request, f"{field}: {' '.join(errors)}")
@@ -116,6 +139,8 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
         "summary": selectors.balance_summary(account=account),
         "entries": selectors.ledger_history(account=account)[:100] if account else [],
         "card_url": card_url(customer_pk=customer.pk),
+        "progress": selectors.tier_progress(account=account, customer_pk=customer.pk),
+        "tier_changes": selectors.tier_history(account=account)[:20] if account else [],
         "idempotency_key": f"page-{uuid.uuid4()}",
         "nav_current": "loyalty",
     }
@@ -143,6 +168,7 @@ def card(request: HttpRequest, token: str) -> HttpResponse:
                 "lang": lang,
                 "other_lang": "en" if lang == "ko" else "ko",
                 "summary": selectors.balance_summary(account=account),
+                "progress": selectors.tier_progress(account=account, customer_pk=customer.pk),
                 "entries": selectors.ledger_history(account=account)[:20] if account else [],
                 "coupons": [
                     (c, display_code(c.code))

@@ -48,7 +48,11 @@ def order_key(order_pk: int) -> str:
 
 
 def order_points(
-    *, program: Program, order: selectors.OrderForPoints, rules: list[EarnRule]
+    *,
+    program: Program,
+    order: selectors.OrderForPoints,
+    rules: list[EarnRule],
+    tier_multiplier: Decimal = Decimal(1),
 ) -> int:
     """Points an order earns.
 
@@ -59,7 +63,8 @@ def order_points(
     the order was placed and rounded down (floor) to whole points, once per
     order. So 1,000 KRW per 10 points gives 19 points for 1,999 KRW. A product
     rule beats a category rule on the same line; an order without lines earns
-    on its total.
+    on its total. The customer's tier multiplier applies to the whole order,
+    before rounding.
     """
     rate = Decimal(program.earn_points_per_unit) / program.earn_unit_amount
     by_product = {r.product_id: r.multiplier for r in rules if r.kind == EarnRule.Kind.PRODUCT}
@@ -80,6 +85,7 @@ def order_points(
     for rule in rules:
         if rule.kind == EarnRule.Kind.PROMOTION and promotion_applies(rule, order.ordered_at):
             points *= rule.multiplier
+    points *= tier_multiplier
     return int(points.to_integral_value(rounding=ROUND_FLOOR))
 
 
@@ -128,10 +134,18 @@ def _earn_for_orders(
     result: OrderPointsResult,
 ) -> None:
     wanted: dict[str, tuple[selectors.OrderForPoints, int]] = {}
+    multipliers = selectors.tier_multipliers(
+        program=program, customer_pks={o.customer_pk for o in orders}
+    )
     for order in orders:
         points = 0
         if order.ordered_at >= program.starts_at and order.currency == program.currency:
-            points = order_points(program=program, order=order, rules=rules)
+            points = order_points(
+                program=program,
+                order=order,
+                rules=rules,
+                tier_multiplier=multipliers.get(order.customer_pk, Decimal(1)),
+            )
         if points > 0:
             wanted[order_key(order.pk)] = (order, points)
         else:

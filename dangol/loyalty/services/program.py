@@ -6,7 +6,7 @@ from django.db import transaction
 
 from dangol.accounts.actors import Actor
 from dangol.accounts.services import record_audit, require
-from dangol.loyalty.models import EarnRule, Program
+from dangol.loyalty.models import EarnRule, Program, Tier
 
 PROGRAM_FIELDS = (
     "name",
@@ -63,3 +63,25 @@ def save_rule(*, actor: Actor, rule: EarnRule) -> EarnRule:
             ],
         )
     return rule
+
+
+def save_tier(*, actor: Actor, tier: Tier) -> Tier:
+    """Create or change a tier (validated by its form); writes an audit row."""
+    require(actor, "loyalty.manage")
+    with transaction.atomic():
+        tier.save()
+        record_audit(
+            actor=actor,
+            action="save",
+            obj=tier,
+            fields=[
+                "name",
+                "rank",
+                "min_spend",
+                "min_orders",
+                "earn_multiplier",
+                "birthday_points",
+                "monthly_coupon",
+            ],
+        )
+    return tier
