@@ -28,8 +28,8 @@ class PostResult:
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to ``address`` while the request names the URL's host."""
 
-    def __init__(self, address: str, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, address: str, host: str, port: int, *, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
         self._address = address
 
     def connect(self) -> None:
@@ -37,8 +37,9 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, address: str, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, address: str, host: str, port: int, *, timeout: float,
+                 context: ssl.SSLContext) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
         self._address = address
 
     def connect(self) -> None:
