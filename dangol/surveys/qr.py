@@ -10,7 +10,7 @@ import qrcode
 import qrcode.constants
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from qrcode.image.svg import SvgPathFillImage
 
 from dangol.surveys import selectors
@@ -32,7 +32,7 @@ def qr_svg(data: str) -> str:
     return code.make_image().to_string(encoding="unicode")
 
 
-@require_GET
+@require_safe
 def survey_qr_svg(request: HttpRequest, slug: str) -> HttpResponse:
     """``/s/<slug>/qr.svg``; ``?download=1`` asks the browser to save it."""
     survey = selectors.find_survey_by_slug(slug)

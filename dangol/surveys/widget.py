@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dangol.accounts.actors import client_ip
 from dangol.core.errors import DomainError, ValidationFailed
@@ -75,7 +75,7 @@ def _not_found() -> HttpResponse:
     return _error(404, "not_found", _("This survey is not available."))
 
 
-@require_GET
+@require_safe
 def script(request: HttpRequest, slug: str) -> HttpResponse:
     """The widget script; it learns its survey and server from its own ``src``."""
     if _open_survey(slug) is None:
@@ -129,7 +129,7 @@ def survey_document(survey: Survey, language: str) -> dict[str, Any]:
         }
 
 
-@require_GET
+@require_safe
 def survey_json(request: HttpRequest, slug: str) -> HttpResponse:
     survey = _open_survey(slug)
     if survey is None:
@@ -150,7 +150,9 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
         preflight["Access-Control-Max-Age"] = "86400"
         return _cors(preflight)
     if request.method != "POST":
-        return _error(405, "method_not_allowed", _("Use POST."))
+        refused = _error(405, "method_not_allowed", _("Use POST."))
+        refused["Allow"] = "POST, OPTIONS"
+        return refused
     survey = _open_survey(slug)
     if survey is None:
         return _not_found()
