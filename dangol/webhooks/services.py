@@ -69,8 +69,9 @@ def publish(*, event_type: str, payload: dict[str, Any],
     written in it (the outbox) and the sends are queued only after it commits,
     so a rolled-back change sends nothing and a committed one is never lost
     (deliveries wait, pending, while the receiver or the worker is down).
-    No row lock is taken. Raises ValueError for a malformed type and TypeError
-    for a payload that is not JSON.
+    Payloads go to outside systems: send identifiers and the fields receivers
+    need, not whole customer profiles. No row lock is taken. Raises ValueError
+    for a malformed type and TypeError for a payload that is not JSON.
     """
     if not events.TYPE_PATTERN.match(event_type):
         raise ValueError(f"event type {event_type!r} is not dot-separated [a-zA-Z0-9_] words")
@@ -83,7 +84,7 @@ def publish(*, event_type: str, payload: dict[str, Any],
     now = timezone.now()
     with transaction.atomic():
         event = Event.objects.create(type=event_type, payload=data,
-                                     occurred_at=occurred_at or now)
+                                     occurred_at=aware(occurred_at) if occurred_at else now)
         endpoints = [e for e in Endpoint.objects.filter(active=True) if e.wants(event_type)]
         deliveries = Delivery.objects.bulk_create(
             [Delivery(event=event, endpoint=e, next_attempt_at=now) for e in endpoints])
