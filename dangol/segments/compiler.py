@@ -41,12 +41,13 @@ from django.db.models.lookups import (
     IsNull,
     LessThan,
     LessThanOrEqual,
+    Range,
 )
 from django.utils import timezone
 
 from dangol.customers.models import Consent, Order, OrderLine, OrderStatus
 from dangol.segments.rules import NEGATIVE_OPS, NPS_CATEGORIES, Group, Rule
-from dangol.surveys.models import Answer, Response, SurveyVersion
+from dangol.surveys.models import Response, SurveyVersion
 
 #: Orders that did not end in a sale count for nothing (as in scoring and retention).
 NOT_PURCHASES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
@@ -132,7 +133,7 @@ def _expression(expr: Expression | Subquery, op: str, value: Any, *, nullable: b
             negative = ~Q(Exact(expr, value))
             return negative | Q(IsNull(expr, True)) if nullable else negative
         case "between":
-            return Q(GreaterThanOrEqual(expr, value[0])) & Q(LessThanOrEqual(expr, value[1]))
+            return Q(Range(expr, (value[0], value[1])))
         case "in":
             return _any([Q(Exact(expr, v)) for v in value])
         case "not_in":
@@ -282,17 +283,23 @@ def _consent(rule: Rule, context: Context) -> Q:
 
 def _last_answer(question_type: str, context: Context) -> Subquery | None:
     """The number the customer gave in their latest completed response to a question of
-    ``question_type``; None when no published survey asks one."""
+    ``question_type``; None when no published survey asks one.
+
+    The subquery must start from the customer's own responses (indexed by
+    customer). Compared as ``survey_id + 0``, the survey cannot lead a database
+    to plan it from the survey indexes instead, which would read every response
+    of the survey once per customer (SQLite does so without table statistics).
+    """
     keys = context.question_keys(question_type)
     if not keys:
         return None
-    asked = _any([Q(survey_id=survey_id, question__in=sorted(k)) for survey_id, k in
-                  sorted(keys.items())])
-    answers = (Answer.objects.filter(asked, row="", number__isnull=False,
-                                     response__customer=OuterRef("pk"),
-                                     response__status=Response.Status.COMPLETED)
-               .order_by("-response__completed_at", "-response_id").values("number")[:1])
-    return Subquery(answers, output_field=IntegerField())
+    asked = _any([Q(survey_plus_0=survey_id, answer_rows__question__in=sorted(k))
+                  for survey_id, k in sorted(keys.items())])
+    latest = (Response.objects.alias(survey_plus_0=F("survey_id") + Value(0))
+              .filter(asked, customer=OuterRef("pk"), status=Response.Status.COMPLETED,
+                      answer_rows__row="", answer_rows__number__isnull=False)
+              .order_by("-completed_at", "-pk").values("answer_rows__number")[:1])
+    return Subquery(latest, output_field=IntegerField())
 
 
 def _nps_category(rule: Rule, context: Context) -> Q:
@@ -301,8 +308,8 @@ def _nps_category(rule: Rule, context: Context) -> Q:
     if last is None:
         return EVERYONE if negative else NOBODY
     values = rule.value if isinstance(rule.value, list) else [rule.value]
-    condition = _any([Q(GreaterThanOrEqual(last, NPS_CATEGORIES[v][0]))
-                      & Q(LessThanOrEqual(last, NPS_CATEGORIES[v][1])) for v in values])
+    # One BETWEEN per category, so that the subquery runs once per customer.
+    condition = _any([Q(Range(last, NPS_CATEGORIES[v])) for v in values])
     return ~condition | Q(IsNull(last, True)) if negative else condition
 
 

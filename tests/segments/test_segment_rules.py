@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from dangol.accounts.actors import Actor
@@ -14,6 +15,7 @@ from dangol.segments.rules import parse_definition
 from dangol.segments.selectors import count_preview, customers_matching
 from dangol.surveys.services.responses import submit_response
 from dangol.surveys.services.surveys import create_survey
+from tests.conftest import is_postgres
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -201,6 +203,20 @@ def test_last_csat_ignores_other_scale_questions(survey):
     submit_response(survey=survey, answers={"nps": 8, "stars": 1}, customer_pk=b.pk)
     assert members(rule("last_csat", "lte", 2)) == {"a"}
     assert members(rule("last_csat", "eq", 5)) == {"b"}
+
+
+def test_the_last_answer_is_looked_up_by_customer_not_by_survey(survey):
+    # Planned from the survey's indexes, the subquery would read every response
+    # of the survey once per customer: minutes instead of milliseconds at scale.
+    if is_postgres():
+        pytest.skip("PostgreSQL plans from table statistics; SQLite without them is at risk")
+    customers = customers_matching({"rules": [rule("nps_category", "eq", "promoter")]})
+    sql, params = customers.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = [str(row[-1]) for row in cursor.fetchall()]
+    response_steps = [step for step in plan if "surveys_res" in step]
+    assert response_steps and all("(customer_id=?)" in step for step in response_steps), plan
 
 
 def test_satisfaction_rules_without_any_nps_survey_match_nobody():
