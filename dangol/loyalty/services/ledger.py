@@ -24,10 +24,9 @@ from django.utils.translation import gettext as _
 from dangol.accounts.actors import SYSTEM, Actor
 from dangol.accounts.services import record_audit, require
 from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
-from dangol.customers.selectors import find_customer_by_pk
 from dangol.loyalty import lots as fifo
 from dangol.loyalty.models import Account, Entry, EntryKind, Lot, Program, Source
-from dangol.loyalty.selectors import one_or_none
+from dangol.loyalty.selectors import customer_exists, one_or_none
 
 
 class InsufficientPoints(DomainError):
@@ -85,7 +84,7 @@ def lock_account(*, program: Program, customer_pk: int, key: str | None = None) 
     account = one_or_none(locked)
     if account is not None:
         return account
-    if find_customer_by_pk(customer_pk) is None:
+    if not customer_exists(customer_pk):
         raise NotFound(_("No such customer."), code="unknown_customer")
     Account.objects.bulk_create(
         [Account(program=program, customer_id=customer_pk)], ignore_conflicts=True
@@ -168,11 +167,13 @@ def run_once(
 
 
 def fifo_lots(
-    account: Account, *, at: datetime, amount: int, include_pending: bool, batch: int = 64
+    account: Account, *, at: datetime, amount: int, include_pending: bool, batch: int = 4
 ) -> list[Lot]:
     """The account's unspent lots in FIFO order, only as far as ``amount`` needs.
 
-    Lots whose expiry has come sort first, so every due lot is included.
+    Lots whose expiry has come sort first, so every due lot is included. Reads
+    a few lots first and twice as many each time more are needed: most
+    redemptions are covered by the first lot or two.
     """
     lots: list[Lot] = []
     usable = 0
@@ -187,6 +188,7 @@ def fifo_lots(
         )
         if len(chunk) < batch or usable >= amount:
             return lots
+        batch *= 2
 
 
 def _states(lots: Iterable[Lot]) -> dict[int, tuple[Lot, fifo.LotState]]:
@@ -205,7 +207,10 @@ def _save_lots(states: dict[int, tuple[Lot, fifo.LotState]]) -> None:
         if lot.remaining != state.remaining:
             lot.remaining = state.remaining
             changed.append(lot)
-    if changed:
+    if len(changed) == 1:
+        # The common case (one lot covers the redemption): a plain UPDATE.
+        Lot.objects.filter(pk=changed[0].pk).update(remaining=changed[0].remaining)
+    elif changed:
         Lot.objects.bulk_update(changed, ["remaining"])
 
 
