@@ -209,7 +209,8 @@ class Response(TimeStampedModel):
     answers = models.JSONField(default=dict)
     screen = models.PositiveSmallIntegerField(default=0)
     resume_key = models.CharField(max_length=24, unique=True, default=_nonce)
-    client_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    client_hash = models.CharField(max_length=64, blank=True)
+    address_hash = models.CharField(max_length=64, blank=True)
     answers_hash = models.CharField(max_length=64, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     rewards = models.JSONField(default=list, blank=True)
@@ -219,6 +220,9 @@ class Response(TimeStampedModel):
         verbose_name_plural = _("responses")
         indexes = [
             models.Index(fields=["survey", "status", "completed_at"]),
+            # The duplicate-submission guard and the per-address rate limit.
+            models.Index(fields=["survey", "client_hash", "answers_hash"]),
+            models.Index(fields=["survey", "address_hash", "created_at"]),
         ]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -60,16 +59,14 @@ def _message_page(request: HttpRequest, survey: Survey | None, language: str, ti
         }, status=status)
 
 
+def _address(request: HttpRequest) -> str:
+    return response_services.address_fingerprint(client_ip(request))
+
+
 def _rate_limited(request: HttpRequest, survey: Survey) -> bool:
-    key = f"survey-rate:{survey.pk}:{client_ip(request) or '-'}"
-    if cache.add(key, 1, timeout=3600):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        return False
-    return count > settings.SURVEY_RATE_LIMIT_PER_HOUR
+    """More new anonymous responses from this address in the last hour than allowed."""
+    return response_services.too_many_from(survey, _address(request),
+                                           limit=settings.SURVEY_RATE_LIMIT_PER_HOUR)
 
 
 @never_cache
@@ -145,7 +142,7 @@ def _answer(request: HttpRequest, survey: Survey, *, response: Response | None,
                 client_ip(request), request.META.get("HTTP_USER_AGENT", ""))
             response = response_services.start_response(
                 survey=survey, language=language, channel=channel, invitation=invitation,
-                client_hash=client)
+                client_hash=client, address_hash=_address(request))
         if autosave:
             response_services.keep_partial(response=response, screen=screen, submitted=raw)
             saved = HttpResponse(status=204)

@@ -175,7 +175,8 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             response, _created = response_services.submit_response(
                 survey=survey, answers=body.get("answers") or {}, language=language,
-                channel=Response.Channel.WIDGET, client_hash=client)
+                channel=Response.Channel.WIDGET, client_hash=client,
+                address_hash=response_services.address_fingerprint(client_ip(request)))
         except ValidationFailed as error:
             return _error(422, error.code, error.message,
                           [problem.as_dict() for problem in error.problems])

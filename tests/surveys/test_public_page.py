@@ -77,3 +77,13 @@ def test_autosave_keeps_valid_answers_without_moving_on(nps_survey) -> None:
     client.post(_url(nps_survey), {"screen": "0", "q-nps": "99", "action": "autosave"})
     response.refresh_from_db()
     assert response.answers == {"nps": 8}  # an invalid value is not kept
+
+
+def test_an_address_that_starts_too_many_responses_is_told_to_wait(nps_survey, settings) -> None:
+    settings.SURVEY_RATE_LIMIT_PER_HOUR = 2
+    statuses = [Client().post(_url(nps_survey), {"screen": "0", "q-nps": "5"}).status_code
+                for _ in range(3)]
+    assert statuses == [302, 302, 429]
+    assert Response.objects.count() == 2
+    other = Client(REMOTE_ADDR="10.9.9.9").post(_url(nps_survey), {"screen": "0", "q-nps": "5"})
+    assert other.status_code == 302

@@ -52,8 +52,20 @@ class ScreenResult:
     screen: int = 0
 
 
+# Published versions never change, so their parsed questions are kept per process,
+# keyed by row and publication time (an ID alone may be reused after a rollback).
+_definitions: dict[tuple[int, object], Definition] = {}
+
+
 def definition_of(version: SurveyVersion) -> Definition:
-    return Definition.model_validate(version.definition)
+    key = (version.pk, version.published_at)
+    found = _definitions.get(key)
+    if found is None:
+        found = Definition.model_validate(version.definition)
+        if len(_definitions) > 1000:
+            _definitions.clear()
+        _definitions[key] = found
+    return found
 
 
 def screens_of(survey: Survey, definition: Definition) -> list[list[Question]]:
@@ -102,6 +114,25 @@ def client_fingerprint(ip: str | None, user_agent: str) -> str:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
+def address_fingerprint(ip: str | None) -> str:
+    """A keyed hash of the client's network address alone (for the rate limit)."""
+    return hashlib.sha256(f"{settings.SECRET_KEY}|addr|{ip or ''}".encode()).hexdigest()
+
+
+def too_many_from(survey: Survey, address_hash: str, *, limit: int) -> bool:
+    """Whether this address already started ``limit`` responses to ``survey`` in the last hour.
+
+    Counted in the database (one indexed query), so every web process and
+    machine shares the limit.
+    """
+    if not address_hash:
+        return False
+    since = timezone.now() - timezone.timedelta(hours=1)
+    recent = Response.objects.filter(survey=survey, address_hash=address_hash,
+                                     created_at__gte=since)
+    return recent[:limit].count() >= limit
+
+
 def start_response(
     *,
     survey: Survey,
@@ -109,6 +140,7 @@ def start_response(
     channel: str,
     invitation: Invitation | None = None,
     client_hash: str = "",
+    address_hash: str = "",
 ) -> Response:
     """Begin (or, for an invitation, resume) a response on the survey's live version.
 
@@ -128,7 +160,8 @@ def start_response(
                 response = Response.objects.create(
                     survey=survey, version_id=survey.current_version_id, invitation=invitation,
                     customer_id=invitation.customer_id if invitation else None,
-                    language=language, channel=channel, client_hash=client_hash)
+                    language=language, channel=channel, client_hash=client_hash,
+                    address_hash=address_hash)
         except IntegrityError:
             # Two tabs opened the same invitation at once: both use one response.
             return Response.objects.get(invitation=invitation)
@@ -260,13 +293,6 @@ def _complete(response: Response, definition: Definition) -> None:
         ).exists():
             raise DomainError(_("These answers were already received from you."),
                               code="duplicate_submission", status=409)
-    survey_filter = Q(pk=response.survey_id)
-    survey = response.survey
-    if survey.quota is not None:
-        survey_filter &= Q(completed_count__lt=survey.quota)
-    if not Survey.objects.filter(survey_filter).update(completed_count=F("completed_count") + 1):
-        raise SurveyUnavailable(_("This survey has received all the responses it needs. "
-                                  "Thank you!"))
     response.status = Response.Status.COMPLETED
     response.completed_at = now
     Answer.objects.bulk_create(answer_rows(response, definition))
@@ -281,6 +307,14 @@ def _complete(response: Response, definition: Definition) -> None:
     response.save(update_fields=["status", "completed_at", "answers_hash", "rewards",
                                  "updated_at"])
     response_completed_event(response)
+    # Counted last: the survey row is the one every completion updates, so its
+    # lock is held for as short a time as possible (a refusal rolls all back).
+    survey_filter = Q(pk=response.survey_id)
+    if response.survey.quota is not None:
+        survey_filter &= Q(completed_count__lt=response.survey.quota)
+    if not Survey.objects.filter(survey_filter).update(completed_count=F("completed_count") + 1):
+        raise SurveyUnavailable(_("This survey has received all the responses it needs. "
+                                  "Thank you!"))
 
 
 def _visible_keys(definition: Definition, answers: dict[str, Any]) -> set[str]:
@@ -325,6 +359,7 @@ def submit_response(
     customer_pk: int | None = None,
     external_id: str | None = None,
     client_hash: str = "",
+    address_hash: str = "",
 ) -> tuple[Response, bool]:
     """Record a whole, completed response in one call (the API, imports, the widget).
 
@@ -356,7 +391,7 @@ def submit_response(
                     language=language if language in survey.languages
                     else survey.default_language,
                     channel=channel, answers=drop_hidden(definition, checked.answers),
-                    client_hash=client_hash)
+                    client_hash=client_hash, address_hash=address_hash)
         except IntegrityError:
             existing = Response.objects.get(external_id=external_id)
             return _same_or_conflict(existing, survey, checked.answers), False
