@@ -60,11 +60,13 @@ def _seed(capacity: int) -> dict:
     )
     pks = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
     program = ledger.default_program()
+    # Enough for every redemption of both phases: the bare reference takes points from
+    # one lot, so a redemption there must never need a second one.
     for pk in pks[:ACCOUNTS]:
         ledger.earn_points(
             actor=SYSTEM,
             customer_pk=pk,
-            points=2000,
+            points=1_000_000,
             source=Source.MANUAL,
             idempotency_key=f"seed-{pk}",
             program=program,

@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,15 +72,18 @@ def claim_event(
     """Claim a place in event ``event_id`` for a customer, and award its points.
 
     The place is taken by one conditional ``UPDATE … SET claimed = claimed + 1
-    WHERE claimed < capacity``: the database serialises concurrent claims on
-    the event row, so there are never more than ``capacity`` winners. A repeat
-    claim by the same customer returns their first claim. Locks the event row,
-    then the account (never the other way round). Raises SoldOut, NotFound
-    (``unknown_event``, ``unknown_customer``), DomainError (``event_closed``).
+    WHERE claimed < capacity RETURNING claimed``: the database serialises
+    concurrent claims on the event row, so there are never more than
+    ``capacity`` winners, and the returned count is the winner's place. That
+    statement comes last, so the hot event row is locked only for the claim
+    insert and the commit. A repeat claim by the same customer returns their
+    first claim. Locks the account, then the event row (never the other way
+    round). Raises SoldOut, NotFound (``unknown_event``, ``unknown_customer``),
+    DomainError (``event_closed``).
     """
     require(actor, "loyalty.transact")
     at = at or timezone.now()
-    event = Event.objects.filter(pk=event_id).first()
+    event = Event.objects.select_related("program").filter(pk=event_id).first()
     if event is None:
         raise NotFound(_("No such event."), code="unknown_event")
     earlier = one_or_none(Claim.objects.filter(event=event, customer_id=customer_pk))
@@ -89,6 +91,8 @@ def claim_event(
         return ClaimResult(earlier, False)
     if (event.starts_at and at < event.starts_at) or (event.ends_at and at >= event.ends_at):
         raise DomainError(_("This event is not open now."), code="event_closed")
+    if event.claimed >= event.capacity:
+        raise SoldOut(_("Sorry, all places have been taken."))
     with transaction.atomic():
         # The account lock first: it serialises a customer's own concurrent
         # claims, so a repeat never holds a place it will give back.
@@ -96,15 +100,9 @@ def claim_event(
         earlier = one_or_none(Claim.objects.filter(event=event, customer_id=customer_pk))
         if earlier is not None:
             return ClaimResult(earlier, False)
-        won = Event.objects.filter(pk=event.pk, claimed__lt=F("capacity")).update(
-            claimed=F("claimed") + 1
-        )
-        if not won:
-            raise SoldOut(_("Sorry, all places have been taken."))
-        # The UPDATE's row lock is held until commit: this count is our place.
-        position = Event.objects.values_list("claimed", flat=True).get(pk=event.pk)
         entry = None
         if event.points:
+            # Written before the place is taken; a sold-out claim rolls it back.
             entry = earn_into(
                 account,
                 program=event.program,
@@ -116,7 +114,27 @@ def claim_event(
                 key=f"event:{event.pk}:{customer_pk}",
                 reason=event.name,
             )
+        position = _take_place(event.pk)
+        if position is None:
+            raise SoldOut(_("Sorry, all places have been taken."))
         claim = Claim.objects.create(
             event=event, customer_id=customer_pk, position=position, entry=entry, at=at
         )
     return ClaimResult(claim, True)
+
+
+def _take_place(event_pk: int) -> int | None:
+    """Take the next place of the event; its number, or None when none is left."""
+    ops = connection.ops
+    table = ops.quote_name(Event._meta.db_table)
+    claimed = ops.quote_name("claimed")
+    # Only quoted model metadata goes into the SQL text; the id is a parameter.
+    sql = (
+        f"UPDATE {table} SET {claimed} = {claimed} + 1 "  # noqa: S608
+        f"WHERE {ops.quote_name('id')} = %s AND {claimed} < {ops.quote_name('capacity')} "
+        f"RETURNING {claimed}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [event_pk])
+        row = cursor.fetchone()
+    return row[0] if row is not None else None
