@@ -29,7 +29,7 @@ class Command(BaseCommand):
         bin_dir = os.path.dirname(sys.executable)
         web = [os.path.join(bin_dir, "gunicorn"), "dangol.config.wsgi:application",
                "--bind", f"{host}:{port}", "--workers", str(web_workers),
-               "--access-logfile", "-", "--graceful-timeout", "10"]
+               "--access-logfile", "-", "--graceful-timeout", "10", "--preload"]
         worker = [sys.executable, "-m", "celery", "-A", "dangol.config", "worker", "--beat",
                   "--loglevel", "INFO", "--concurrency", "2",
                   "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME]
