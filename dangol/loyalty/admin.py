@@ -48,12 +48,8 @@ class CouponCampaignAdmin(admin.ModelAdmin):
     readonly_fields = ("used_count", "used_amount")
 
 
-@admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
-    """Read-only: balances change only through the ledger services."""
-
-    list_display = ("customer", "program", "balance", "debt", "lifetime_earned")
-    search_fields = ("customer__external_id", "customer__name")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Balances and the ledger change only through the ledger services."""
 
     def has_add_permission(self, request: object) -> bool:
         return False
@@ -65,7 +61,13 @@ class AccountAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ("customer", "program", "balance", "debt", "lifetime_earned")
+    search_fields = ("customer__external_id", "customer__name")
+
+
 @admin.register(Entry)
-class EntryAdmin(AccountAdmin):
+class EntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "account", "kind", "source", "source_ref", "points", "balance_after")
     search_fields = ("idempotency_key", "source_ref")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -26,8 +28,8 @@ class RuleForm(forms.ModelForm):
             "active",
         )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         kind = data.get("kind")
         if kind == EarnRule.Kind.CATEGORY and not data.get("category"):
             self.add_error("category", _("Name the category."))
@@ -59,8 +61,8 @@ class TierForm(forms.ModelForm):
             "monthly_coupon",
         )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if data.get("min_spend") is None and data.get("min_orders") is None and data.get("rank"):
             self.add_error("min_spend", _("Give a spend or an order count to qualify."))
         return data

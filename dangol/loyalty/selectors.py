@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -22,6 +22,8 @@ from dangol.loyalty.models import (
     Tier,
     TierChange,
 )
+
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def orders_for_points(*, order_pks: list[int]) -> list[OrderForPoints]:
     ]
 
 
-def one_or_none(queryset: QuerySet[Any]) -> Any:
+def one_or_none(queryset: QuerySet[Any, _Row]) -> _Row | None:
     """The row a unique lookup finds, or None.
 
     Unlike ``first()`` this adds no ORDER BY, which can make PostgreSQL walk the

@@ -23,7 +23,7 @@ def read_card_token(token: str) -> int:
         raise BadToken(token) from None
     if not isinstance(data, dict) or not isinstance(data.get("c"), int):
         raise BadToken(token)
-    return data["c"]
+    return int(data["c"])
 
 
 def card_url(*, customer_pk: int) -> str:

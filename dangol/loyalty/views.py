@@ -66,7 +66,7 @@ def add_rule(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Rule saved."))
     else:
         for field, errors in form.errors.items():
-            messages.error(request, f"{field}: {' '.join(errors)}")
+            messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
     return redirect("loyalty:overview")
 
 
@@ -87,7 +87,7 @@ def add_tier(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Tier saved."))
     else:
         for field, errors in form.errors.items():
-            messages.error(request, f"{field}: {' '.join(errors)}")
+            messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
     return redirect("loyalty:overview")
 
 

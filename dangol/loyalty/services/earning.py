@@ -293,12 +293,13 @@ def award_action(
     for this action. Locks the account; respects the daily cap.
     """
     program = default_program()
-    points = {
+    by_source: dict[str, int] = {
         Source.SURVEY: program.survey_points,
         Source.REVIEW: program.review_points,
         Source.REFERRAL: program.referral_points,
         Source.BIRTHDAY: program.birthday_points,
-    }.get(source, 0)
+    }
+    points = by_source.get(source, 0)
     if not program.active or points <= 0:
         return None
     at = at or timezone.now()

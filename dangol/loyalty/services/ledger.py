@@ -152,7 +152,9 @@ def run_once(
     try:
         with transaction.atomic():
             account = lock_account(program=program, customer_pk=customer_pk, key=key)
-            earlier = _repeat(program, key, account.pk, request, account.earlier_id)
+            earlier = _repeat(
+                program, key, account.pk, request, getattr(account, "earlier_id", None)
+            )
             if earlier is not None:
                 return earlier
             return write(account)

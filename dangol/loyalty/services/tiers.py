@@ -21,7 +21,16 @@ from dangol.customers.models import Customer
 from dangol.engagement.models import Channel, Purpose
 from dangol.engagement.services import Draft, queue_messages
 from dangol.loyalty import selectors
-from dangol.loyalty.models import Account, Coupon, EntryKind, Program, Source, Tier, TierChange
+from dangol.loyalty.models import (
+    Account,
+    Coupon,
+    Entry,
+    EntryKind,
+    Program,
+    Source,
+    Tier,
+    TierChange,
+)
 from dangol.loyalty.services.coupons import new_code
 from dangol.loyalty.services.ledger import Request, default_program, earn_into, run_once
 from dangol.loyalty.tokens import card_url
@@ -198,21 +207,19 @@ def issue_tier_benefits(*, at: datetime | None = None) -> int:
             continue
         key = f"birthday:{customer_pk}:{today.year}"
         request = Request(EntryKind.EARN, Source.BIRTHDAY, str(today.year), points)
-        run_once(
-            program,
-            key,
-            customer_pk,
-            request,
-            lambda account, p=points, k=key: earn_into(
+
+        def write(account: Account, points: int = points, key: str = key) -> Entry:
+            return earn_into(
                 account,
                 program=program,
-                amount=p,
+                amount=points,
                 source=Source.BIRTHDAY,
                 at=at,
                 actor=SYSTEM,
-                key=k,
+                key=key,
                 source_ref=str(today.year),
-            ),
-        )
+            )
+
+        run_once(program, key, customer_pk, request, write)
         done += 1
     return done
