@@ -7,6 +7,7 @@ Errors carry stable codes: ``insufficient_points``, ``idempotency_conflict``,
 ``members_only``, ``not_your_coupon``, ``per_customer_limit``, ``budget_exhausted``,
 ``currency_mismatch``, ``unknown_reservation``, ``reservation_expired``,
 ``reservation_released``, ``reservation_confirmed``, ``unknown_reward``,
+``self_referral``, ``already_referred``,
 ``validation_error``, ``permission_denied``.
 """
 
@@ -37,12 +38,14 @@ from dangol.loyalty.schemas import (
     EventIn,
     EventOut,
     RedeemIn,
+    ReferralIn,
+    ReferralOut,
     ReservationOut,
     ReserveIn,
     ReverseIn,
     RewardOut,
 )
-from dangol.loyalty.services import coupons, events
+from dangol.loyalty.services import coupons, events, referrals
 
 router = Router(tags=["loyalty"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -249,3 +252,14 @@ def buy_reward(request: HttpRequest, campaign_id: int, payload: BuyRewardIn) -> 
             "expires_at": coupon.expires_at,
         },
     )
+
+
+@router.post("/referrals", response={201: ReferralOut, **ERRORS})
+def record_referral(request: HttpRequest, payload: ReferralIn) -> Status[dict[str, Any]]:
+    """Record who referred a newcomer; the referrer earns when the first order arrives."""
+    referral = referrals.record_referral(
+        actor=actor_from_request(request),
+        referrer_pk=_customer_pk(payload.referrer_id),
+        referred_pk=_customer_pk(payload.referred_id),
+    )
+    return Status(201, {"id": referral.pk, "rewarded": referral.entry_id is not None})

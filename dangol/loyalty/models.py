@@ -516,3 +516,26 @@ class TierChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.from_tier_id} → {self.to_tier_id}"
+
+
+class Referral(models.Model):
+    """One customer brought another; the referrer earns when the newcomer's first order arrives."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="referrals")
+    referrer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    referred = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(
+        Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "referred"], name="loyalty_referred_once"),
+            models.CheckConstraint(
+                condition=~Q(referrer=F("referred")), name="loyalty_no_self_referral"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id} → {self.referred_id}"

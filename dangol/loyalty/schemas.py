@@ -162,3 +162,13 @@ class CouponOut(Schema):
     code: str
     campaign: str
     expires_at: datetime | None
+
+
+class ReferralIn(Schema):
+    referrer_id: str = Field(description="the external ID of the customer who referred")
+    referred_id: str = Field(description="the external ID of the newcomer")
+
+
+class ReferralOut(Schema):
+    id: int
+    rewarded: bool

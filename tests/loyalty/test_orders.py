@@ -116,3 +116,24 @@ def test_bulk_orders_earn_in_one_pass_with_the_daily_cap_and_pending_period():
         lot = account.lots.order_by("id").first()
         assert lot.available_at == PLACED + timedelta(days=14)
     assert apply_orders(order_pks=pks, at=now).earned == 0
+
+
+def test_a_referral_pays_the_referrer_when_the_newcomer_orders(
+    loyalty_api, django_capture_on_commit_callbacks
+):
+    program(referral_points=2000)
+    product = ProductFactory()
+    friend, newcomer = CustomerFactory.create_batch(2)
+    body = {"referrer_id": friend.external_id, "referred_id": newcomer.external_id}
+    post = loyalty_api.post
+    assert post("/api/loyalty/referrals", body, content_type="application/json").status_code == 201
+    other = post(
+        "/api/loyalty/referrals",
+        {"referrer_id": CustomerFactory().external_id, "referred_id": newcomer.external_id},
+        content_type="application/json",
+    )
+    assert (other.status_code, other.json()["code"]) == (400, "already_referred")
+    write([order_row("R1", newcomer, [(product, 10000, 1)])], django_capture_on_commit_callbacks)
+    write([order_row("R2", newcomer, [(product, 10000, 1)])], django_capture_on_commit_callbacks)
+    assert Account.objects.get(customer=friend).balance == 2000
+    assert Account.objects.get(customer=newcomer).balance == 200

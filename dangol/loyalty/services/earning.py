@@ -21,7 +21,16 @@ from dangol.core.errors import DomainError
 from dangol.customers.models import OrderStatus
 from dangol.loyalty import lots as fifo
 from dangol.loyalty import selectors
-from dangol.loyalty.models import Account, EarnRule, Entry, EntryKind, Lot, Program, Source
+from dangol.loyalty.models import (
+    Account,
+    EarnRule,
+    Entry,
+    EntryKind,
+    Lot,
+    Program,
+    Referral,
+    Source,
+)
 from dangol.loyalty.services.ledger import (
     Request,
     capped_amount,
@@ -116,6 +125,8 @@ def apply_orders(
         orders = selectors.orders_for_points(order_pks=order_pks[start : start + chunk])
         placed = [o for o in orders if o.status not in REFUNDED]
         _earn_for_orders(program, placed, rules, at, actor, result)
+        if placed and program.referral_points:
+            reward_referrals(referred_pks={o.customer_pk for o in placed}, actor=actor)
         for order in orders:
             if order.status in REFUNDED:
                 if reverse_order(program=program, order_pk=order.pk, at=at, actor=actor):
@@ -322,3 +333,19 @@ def award_action(
             capped=capped_amount(account, program=program, amount=points, source=source, at=at),
         ),
     )
+
+
+def reward_referrals(*, referred_pks: set[int], actor: Actor = SYSTEM) -> int:
+    """Award referrers whose newcomers now have a placed order; once per referral."""
+    rewarded = 0
+    for referral in Referral.objects.filter(referred_id__in=referred_pks, entry__isnull=True):
+        entry = award_action(
+            source=Source.REFERRAL,
+            ref=str(referral.pk),
+            customer_pk=referral.referrer_id,
+            actor=actor,
+        )
+        if entry is not None:
+            Referral.objects.filter(pk=referral.pk, entry__isnull=True).update(entry=entry)
+            rewarded += 1
+    return rewarded
