@@ -46,6 +46,7 @@ from django.db.models.lookups import (
 from django.utils import timezone
 
 from dangol.customers.models import Consent, Order, OrderLine, OrderStatus
+from dangol.loyalty.models import Account, Tier
 from dangol.segments.rules import NEGATIVE_OPS, NPS_CATEGORIES, Group, Rule
 from dangol.surveys.models import Response, SurveyVersion
 
@@ -320,6 +321,21 @@ def _last_csat(rule: Rule, context: Context) -> Q:
     return _expression(last, rule.op, rule.value, nullable=True)
 
 
+def _loyalty_tier(rule: Rule, context: Context) -> Q:
+    """The tier of the customer's loyalty account (in any program), by tier name.
+
+    "At least Gold" (gte) means a tier whose rank is at or above that of the tier
+    named Gold in the same program; customers without a tier match only neq/not_in.
+    """
+    accounts = Account.objects.filter(customer=OuterRef("pk"), tier__isnull=False)
+    if rule.op in {"gte", "lte"}:
+        named = Tier.objects.filter(program=OuterRef("program"), name=rule.value)
+        rank = Subquery(named.values("rank")[:1])
+        return Q(Exists(accounts.filter(**{f"tier__rank__{rule.op}": rank})))
+    values = rule.value if isinstance(rule.value, list) else [rule.value]
+    return _tag(lambda names: Exists(accounts.filter(tier__name__in=names)), rule.op, values)
+
+
 _COMPILERS: dict[str, Callable[[Rule, Context], Q]] = {
     "age_band": _age_band,
     "gender": _gender,
@@ -338,6 +354,7 @@ _COMPILERS: dict[str, Callable[[Rule, Context], Q]] = {
     "consent": _consent,
     "nps_category": _nps_category,
     "last_csat": _last_csat,
+    "loyalty_tier": _loyalty_tier,
 }
 
 

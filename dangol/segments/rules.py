@@ -44,6 +44,7 @@ class Kind(StrEnum):
     AMOUNT = "amount"  # money, Decimal
     DATE = "date"
     TAG = "tag"  # the customer has any of a set (categories bought, consents granted)
+    RANKED = "ranked"  # a named level with an order (loyalty tiers): names, compared by rank
 
 
 OPS: dict[Kind, tuple[str, ...]] = {
@@ -53,6 +54,7 @@ OPS: dict[Kind, tuple[str, ...]] = {
     Kind.AMOUNT: ("eq", "neq", "gt", "gte", "lt", "lte", "between"),
     Kind.DATE: ("gte", "lte", "between"),
     Kind.TAG: ("eq", "neq", "in", "not_in"),
+    Kind.RANKED: ("eq", "neq", "in", "not_in", "gte", "lte"),
 }
 
 OP_LABELS: dict[str, Promise] = {
@@ -106,6 +108,7 @@ _DEMOGRAPHICS = _("Demographics")
 _BEHAVIOUR = _("Behaviour")
 _SATISFACTION = _("Satisfaction")
 _CONSENT = _("Consent")
+_LOYALTY = _("Loyalty")
 _SCORES = (1, 5)
 
 FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
@@ -141,8 +144,8 @@ FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
               minimum=1, maximum=5),
     FieldSpec("consent", _("consent granted"), Kind.TAG, _CONSENT, tuple(_consent_choices()),
               help=_("Channel and purpose, e.g. email:ad.")),
-    # A "loyalty_tier" field joins here once the loyalty app keeps a tier per
-    # customer: a FieldSpec of Kind.CHOICE plus one branch in compiler.py.
+    FieldSpec("loyalty_tier", _("loyalty tier"), Kind.RANKED, _LOYALTY,
+              help=_("A tier name, e.g. Gold. “At least Gold” also takes the tiers above it.")),
 )}
 
 # --- parsing ------------------------------------------------------------------------
@@ -305,11 +308,13 @@ def _clean_one(spec: FieldSpec, value: Any) -> Any:
                                  % {"value": text,
                                     "choices": ", ".join(v for v, _label in spec.choices)}))
         return text
-    if spec.kind in {Kind.TEXT, Kind.TAG}:
+    if spec.kind in {Kind.TEXT, Kind.TAG, Kind.RANKED}:
         if not isinstance(value, str | int) or isinstance(value, bool):
             raise ValueError(str(_("Give a text value.")))
         text = str(value).strip()
-        if not text and spec.kind == Kind.TAG:
+        if "\x00" in text:
+            raise ValueError(str(_("Give a text value.")))
+        if not text and spec.kind in {Kind.TAG, Kind.RANKED}:
             raise ValueError(str(_("Give a non-empty value.")))
         if len(text) > MAX_TEXT:
             raise ValueError(str(_("At most %(n)d characters.") % {"n": MAX_TEXT}))

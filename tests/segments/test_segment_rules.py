@@ -6,12 +6,16 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dangol.accounts.actors import Actor
 from dangol.core.errors import ValidationFailed
 from dangol.customers.models import Consent
+from dangol.loyalty.models import Account, Tier
+from dangol.loyalty.services.ledger import default_program
 from dangol.segments.models import CustomerScore
-from dangol.segments.rules import parse_definition
+from dangol.segments.rules import FIELDS, OP_LABELS, parse_definition
 from dangol.segments.selectors import count_preview, customers_matching
 from dangol.surveys.services.responses import submit_response
 from dangol.surveys.services.surveys import create_survey
@@ -226,6 +230,26 @@ def test_satisfaction_rules_without_any_nps_survey_match_nobody():
     assert members(rule("last_csat", "gte", 1)) == set()
 
 
+# --- loyalty ------------------------------------------------------------------------
+
+
+def test_loyalty_tier_by_name_and_by_rank():
+    program = default_program()
+    silver, gold, vip = (Tier.objects.create(program=program, name=name, rank=rank,
+                                             min_spend=rank * 100000)
+                         for name, rank in [("Silver", 1), ("Gold", 2), ("VIP", 3)])
+    for external_id, tier in [("s", silver), ("g", gold), ("v", vip), ("none", None)]:
+        Account.objects.create(program=program, customer=CustomerFactory(external_id=external_id),
+                               tier=tier)
+    CustomerFactory(external_id="no-account")
+    assert members(rule("loyalty_tier", "eq", "Gold")) == {"g"}
+    assert members(rule("loyalty_tier", "in", "Silver, VIP")) == {"s", "v"}
+    assert members(rule("loyalty_tier", "gte", "Gold")) == {"g", "v"}
+    assert members(rule("loyalty_tier", "lte", "Gold")) == {"s", "g"}
+    assert members(rule("loyalty_tier", "neq", "Gold")) == {"s", "v", "none", "no-account"}
+    assert members(rule("loyalty_tier", "gte", "Platinum")) == set()
+
+
 # --- combining ----------------------------------------------------------------------
 
 
@@ -249,6 +273,7 @@ def test_counting_is_one_query(django_assert_num_queries):
         rule("region", "eq", "서울"), rule("order_count", "gte", 1),
         rule("last_order_days", "lte", 30), rule("product_category", "eq", "신발"),
         rule("consent", "eq", "email:ad"), rule("rfm_segment", "eq", "loyal"),
+        rule("loyalty_tier", "gte", "Gold"),
         {"match": "all", "rules": [rule("total_spent", "gte", 1), rule("age_band", "eq", "20s")]},
     ]}
     with django_assert_num_queries(1):
@@ -299,3 +324,33 @@ def test_values_are_normalised():
     assert group.as_json() == {"match": "all", "rules": [
         rule("region", "in", ["서울", "부산"]), rule("total_spent", "gte", "50000"),
         rule("R", "between", [2, 4])]}
+
+
+# --- any input ----------------------------------------------------------------------
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats()
+    | st.text(max_size=30) | st.sampled_from(["20s", "email:ad", "promoter", "1,2", "2026-01-31",
+                                             "female", "서울", "", "nan", "1e999", "a\x00"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=3),
+    max_leaves=6)
+_rule = st.fixed_dictionaries({
+    "field": st.sampled_from([*FIELDS, "shoe_size", ""]),
+    "op": st.sampled_from([*OP_LABELS, "like"]),
+    "value": _json,
+})
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rules=st.lists(_rule | _json, max_size=4), match=st.sampled_from(["all", "any", "x"]))
+def test_any_input_is_either_refused_by_name_or_counted(rules, match):
+    try:
+        group = parse_definition({"match": match, "rules": rules})
+    except ValidationFailed as error:
+        assert error.problems and all(p.field for p in error.problems)
+        return
+    assert count_preview(group.as_json()) >= 0
+    # A normalised definition parses to itself.
+    assert parse_definition(group.as_json()) == group
