@@ -27,6 +27,7 @@ class RuleRow:
     op: str = "eq"
     value: str = ""
     errors: list[str] = dataclasses.field(default_factory=list)
+    suggestions: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def spec(self) -> Any:

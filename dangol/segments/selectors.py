@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dangol.core.errors import NotFound
-from dangol.customers.models import Customer
+from dangol.customers.models import Customer, Product
+from dangol.loyalty.models import Tier
 from dangol.segments.compiler import Context, compile_group
 from dangol.segments.models import CustomerScore, Segment
 from dangol.segments.rules import Group, parse_definition
@@ -87,3 +88,12 @@ def get_segment(pk: int) -> Segment:
     if segment is None:
         raise NotFound(_("No segment with ID %(id)s.") % {"id": pk})
     return segment
+
+
+def value_suggestions(*, limit: int = 100) -> dict[str, list[str]]:
+    """Values the builder offers for fields whose values live in the data:
+    product categories and loyalty tier names (a few small, indexed reads)."""
+    categories = (Product.objects.exclude(category="").order_by("category")
+                  .values_list("category", flat=True).distinct()[:limit])
+    tiers = Tier.objects.order_by("rank").values_list("name", flat=True).distinct()[:limit]
+    return {"product_category": list(categories), "loyalty_tier": list(dict.fromkeys(tiers))}

@@ -117,8 +117,10 @@ def _builder(request: HttpRequest, segment: Segment | None) -> HttpResponse:
     if state.definition_json is not None:
         by_row, other = {}, [f"{p.field}: {p.message}" for p in errors
                              if p.field not in {"name", "description"}]
+    suggestions = selectors.value_suggestions()
     for index, row in enumerate(state.rows):
         row.errors = by_row.get(index, [])
+        row.suggestions = suggestions.get(row.field, [])
     context = {"segment": segment, "state": state, "fields": FIELDS.values(),
                "count": count, "errors": other,
                "field_errors": {p.field: p.message for p in errors}}

@@ -14,7 +14,7 @@ from dangol.accounts.permissions import Role
 from dangol.segments.models import CustomerScore, Segment
 from dangol.segments.services import create_segment
 from tests.conftest import make_staff
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,16 @@ def test_builder_changes_the_operators_when_the_field_changes(owner_client):
     assert page.lstrip().startswith('<div id="rules">')
     assert '<option value="eq" selected>' in page and "contains" not in page
     assert 'hx-swap-oob="true"' in page
+
+
+def test_builder_offers_the_categories_in_the_data(owner_client):
+    ProductFactory(category="신발")
+    ProductFactory(category="")
+    page = owner_client.post("/segments/new/", builder_data(
+        ("product_category", "eq", ""), ("region", "eq", ""))).content.decode()
+    first, second = page.split('data-testid="rule-row"')[1:3]
+    assert '<option value="신발">' in first and '<option value="">' not in first
+    assert "신발" not in second
 
 
 def test_live_count_endpoint(owner_client):
