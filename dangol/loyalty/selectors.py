@@ -277,3 +277,12 @@ def tier_multipliers(*, program: Program, customer_pks: set[int]) -> dict[int, D
             program=program, customer_id__in=customer_pks, tier__isnull=False
         ).values_list("customer_id", "tier__earn_multiplier")
     )
+
+
+def coupon_campaigns(*, program: Program) -> QuerySet[CouponCampaign]:
+    """Coupon campaigns with how many codes were issued and used (counted in SQL)."""
+    return (
+        CouponCampaign.objects.filter(program=program)
+        .annotate(issued=Count("coupons", distinct=True))
+        .order_by("-active", "-pk")
+    )

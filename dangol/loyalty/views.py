@@ -47,6 +47,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "events": Event.objects.filter(program=program).order_by("-pk")[:20],
         "rule_form": RuleForm(),
         "tiers": Tier.objects.filter(program=program).order_by("rank"),
+        "campaigns": selectors.coupon_campaigns(program=program),
         "tier_form": TierForm(),
         "nav_current": "loyalty",
     }

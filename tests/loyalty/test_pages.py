@@ -99,3 +99,21 @@ def test_the_customer_page_lists_usable_coupons(client):
     coupon = coupons.issue_coupon(actor=SYSTEM, campaign=campaign, customer_pk=customer.pk)
     page = client.get(f"/loyalty/card/{card_token(customer_pk=customer.pk)}/").content.decode()
     assert coupons.display_code(coupon.code) in page
+
+
+def test_overview_lists_campaigns_with_their_use(owner_client):
+    from decimal import Decimal
+
+    from dangol.loyalty.models import CouponCampaign
+    from dangol.loyalty.services import coupons
+
+    campaign = CouponCampaign.objects.create(
+        program=ledger.default_program(),
+        name="10% 할인",
+        kind="percent",
+        value=Decimal(10),
+        points_cost=900,
+    )
+    coupons.issue_coupon(actor=SYSTEM, campaign=campaign)
+    page = owner_client.get("/loyalty/").content.decode()
+    assert "10% 할인" in page and "900" in page
