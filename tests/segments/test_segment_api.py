@@ -4,7 +4,9 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dangol.accounts.actors import Actor
@@ -162,3 +164,20 @@ def test_permissions(owner):
     agent.force_login(make_staff(Role.AGENT))
     assert post(marketer, "/api/segments", {"name": "m", "definition": SEOUL}).status_code == 201
     assert agent.get("/api/segments").status_code == 403
+
+
+def test_list_endpoints_cost_the_same_queries_at_any_page_size(client):
+    CustomerFactory.create_batch(30, region="서울")
+    for i in range(12):
+        assert post(client, "/api/segments", {"name": f"s{i}", "definition": SEOUL}
+                    ).status_code == 201
+    pk = Segment.objects.order_by("pk").first().pk
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    assert queries("/api/segments?limit=2") == queries("/api/segments?limit=12")
+    assert (queries(f"/api/segments/{pk}/customers?limit=2")
+            == queries(f"/api/segments/{pk}/customers?limit=30"))
