@@ -203,6 +203,7 @@ def segment_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         customers = selectors.segment_customers(segment)
     except ValidationFailed:
         raise Http404(_("This segment's rules are no longer valid; edit it first.")) from None
+    services.record_export(actor=actor_from_request(request), segment=segment, fmt=fmt)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response: Any  # a streamed CSV or a built XLSX
     if fmt == "csv":

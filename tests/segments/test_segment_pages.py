@@ -10,6 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from dangol.accounts.actors import Actor
+from dangol.accounts.models import AuditEntry
 from dangol.accounts.permissions import Role
 from dangol.segments.models import CustomerScore, Segment
 from dangol.segments.services import create_segment
@@ -149,6 +150,8 @@ def test_export_has_the_customer_columns_and_only_members(owner, owner_client):
     response = owner_client.get(f"/segments/{segment.pk}/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["external_id", "IN-1"]
+    exports = AuditEntry.objects.filter(action="export", object_id=str(segment.pk))
+    assert sorted(exports.values_list("fields", flat=True)) == [["csv"], ["xlsx"]]
 
 
 def test_pages_need_the_permissions(owner):

@@ -10,6 +10,7 @@ from dangol.segments.services.scoring import (
 from dangol.segments.services.segments import (
     create_segment,
     delete_segment,
+    record_export,
     refresh_member_counts,
     update_segment,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "create_segment",
     "delete_segment",
     "quintile_scores",
+    "record_export",
     "refresh_member_counts",
     "score_customers",
     "update_segment",

@@ -155,3 +155,11 @@ def refresh_member_counts(*, segment_ids: Iterable[int] | None = None) -> int:
             counted += 1
         Segment.objects.filter(pk=pk).update(member_count=count, counted_at=timezone.now())
     return counted
+
+
+def record_export(*, actor: Actor, segment: Segment, fmt: str) -> None:
+    """Note in the audit log that ``actor`` downloaded the members of ``segment``
+    (personal data leaving the system). Raises PermissionDenied without
+    customers.export."""
+    require(actor, "customers.export")
+    record_audit(actor=actor, action="export", obj=segment, fields=[fmt])
