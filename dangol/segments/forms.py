@@ -96,8 +96,11 @@ def state_from_data(data: QueryDict) -> BuilderState:
 
 
 def apply_action(state: BuilderState, action: str) -> None:
-    """Add a row (``add``) or remove one (``remove:2``); other actions change nothing."""
-    if action == "add" and len(state.rows) < MAX_ROWS:
+    """Add a row (``add``), remove one (``remove:2``) or switch to editing the rules as
+    JSON (``json``, for groups); other actions change nothing."""
+    if action == "json" and state.definition_json is None:
+        state.definition_json = json.dumps(state.definition(), ensure_ascii=False, indent=2)
+    elif action == "add" and len(state.rows) < MAX_ROWS:
         state.rows.append(RuleRow())
     elif action.startswith("remove:"):
         with contextlib.suppress(ValueError, IndexError):

@@ -107,6 +107,24 @@ def test_live_count_endpoint(owner_client):
     assert "Rule 1" in bad.content.decode() and "at most 5" in bad.content.decode()
 
 
+def test_rules_can_be_switched_to_json_to_make_groups(owner_client):
+    page = owner_client.post("/segments/new/", builder_data(
+        ("region", "eq", "서울"), action="json")).content.decode()
+    assert 'name="definition_json"' in page and 'data-testid="rule-row"' not in page
+    assert "&quot;서울&quot;" in page
+    grouped = {"match": "any", "rules": [{"field": "region", "op": "eq", "value": "서울"},
+                                         {"match": "all", "rules": [
+                                             {"field": "gender", "op": "eq", "value": "male"}]}]}
+    saved = owner_client.post("/segments/new/", {
+        "name": "grouped", "description": "", "definition_json": json.dumps(grouped),
+        "action": "save"})
+    assert saved.status_code == 302 and Segment.objects.get().definition == grouped
+    bad = owner_client.post("/segments/new/", {
+        "name": "bad", "description": "", "definition_json": "{not json",
+        "action": "save"})
+    assert bad.status_code == 422 and 'data-testid="errors"' in bad.content.decode()
+
+
 def test_edit_keeps_rules_and_groups_are_edited_as_json(owner, owner_client):
     actor = Actor(user=owner)
     flat = create_segment(actor=actor, name="flat", definition=SEOUL)
