@@ -11,8 +11,10 @@ from dangol.accounts.services import require
 from dangol.core.errors import NotFound
 from dangol.customers import selectors as customer_selectors
 from dangol.segments import selectors, services
+from dangol.segments.rules import FIELDS
 from dangol.segments.schemas import (
     DefinitionIn,
+    FieldOut,
     MemberPage,
     PreviewOut,
     ScoreOut,
@@ -55,6 +57,19 @@ def create_segment(request: HttpRequest, payload: SegmentIn) -> Status[Any]:
                                       description=payload.description,
                                       definition=payload.definition.model_dump())
     return Status(201, selectors.get_segment(segment.pk))
+
+
+@router.get("/fields", response=list[FieldOut])
+def list_fields(request: HttpRequest) -> list[dict[str, Any]]:
+    """What a rule may test: each field's operators and fixed values, in the active language.
+
+    ``neq`` and ``not_in`` also match customers who have no value for the field.
+    """
+    _check_view(request)
+    return [{"field": spec.name, "label": str(spec.label), "group": str(spec.group),
+             "kind": spec.kind.value, "ops": list(spec.ops),
+             "choices": [{"value": v, "label": str(label)} for v, label in spec.choices],
+             "help": str(spec.help)} for spec in FIELDS.values()]
 
 
 @router.post("/preview", response={200: PreviewOut, 422: ErrorOut})

@@ -96,3 +96,20 @@ class ScoreOut(Schema):
     churn_risk: str
     scored_at: datetime
     explanation: str
+
+
+class ChoiceOut(Schema):
+    value: str
+    label: str
+
+
+class FieldOut(Schema):
+    """One field a rule may test, with its operators and (when fixed) its values."""
+
+    field: str
+    label: str
+    group: str
+    kind: str
+    ops: list[str]
+    choices: list[ChoiceOut]
+    help: str

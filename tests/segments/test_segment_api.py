@@ -98,6 +98,17 @@ def test_names_are_unique(client):
     assert again.json()["errors"][0]["field"] == "name"
 
 
+def test_fields_catalogue_lists_every_field_with_its_operators(client):
+    response = client.get("/api/segments/fields", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    fields = {f["field"]: f for f in response.json()}
+    assert {"age_band", "consent", "nps_category", "loyalty_tier", "last_order_days"} <= set(
+        fields)
+    assert fields["churn_risk"]["ops"] == ["eq", "neq", "in", "not_in"]
+    assert {c["value"] for c in fields["consent"]["choices"]} >= {"email:ad", "sms:service"}
+    assert "between" in fields["total_spent"]["ops"]
+
+
 def test_preview_counts_without_saving(client):
     CustomerFactory(region="서울")
     CustomerFactory(region="부산")
