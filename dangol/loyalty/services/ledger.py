@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +26,12 @@ from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFa
 from dangol.loyalty import lots as fifo
 from dangol.loyalty.models import Account, Entry, EntryKind, Lot, Program, Source
 from dangol.loyalty.selectors import customer_exists, one_or_none
+from dangol.loyalty.services.ledger_sql import (
+    live_lots_page,
+    lock_account_row,
+    set_lot_remaining,
+    write_entry,
+)
 
 
 class InsufficientPoints(DomainError):
@@ -72,16 +77,7 @@ def lock_account(*, program: Program, customer_pk: int, key: str | None = None) 
     that idempotency key wrote (``account.earlier_id``), saving a round trip.
     Raises NotFound (``unknown_customer``) for a customer that does not exist.
     """
-    locked = Account.objects.select_for_update().filter(program=program, customer_id=customer_pk)
-    if key is not None:
-        locked = locked.annotate(
-            earlier_id=Subquery(
-                Entry.objects.filter(program=program, idempotency_key=key)
-                .order_by()
-                .values("id")[:1]
-            )
-        )
-    account = one_or_none(locked)
+    account = lock_account_row(program_id=program.pk, customer_pk=customer_pk, key=key)
     if account is not None:
         return account
     if not customer_exists(customer_pk):
@@ -89,7 +85,9 @@ def lock_account(*, program: Program, customer_pk: int, key: str | None = None) 
     Account.objects.bulk_create(
         [Account(program=program, customer_id=customer_pk)], ignore_conflicts=True
     )
-    return one_or_none(locked)
+    account = lock_account_row(program_id=program.pk, customer_pk=customer_pk, key=key)
+    assert account is not None
+    return account
 
 
 # --- idempotency -------------------------------------------------------------------
@@ -179,9 +177,8 @@ def fifo_lots(
     """
     lots: list[Lot] = []
     usable = 0
-    live = Lot.objects.filter(account=account, remaining__gt=0).order_by("expires_at", "id")
     while True:
-        chunk = list(live[len(lots) : len(lots) + batch])
+        chunk = live_lots_page(account_id=account.pk, offset=len(lots), limit=batch)
         lots += chunk
         usable += sum(
             lot.remaining
@@ -209,11 +206,8 @@ def _save_lots(states: dict[int, tuple[Lot, fifo.LotState]]) -> None:
         if lot.remaining != state.remaining:
             lot.remaining = state.remaining
             changed.append(lot)
-    if len(changed) == 1:
-        # The common case (one lot covers the redemption): a plain UPDATE.
-        Lot.objects.filter(pk=changed[0].pk).update(remaining=changed[0].remaining)
-    elif changed:
-        Lot.objects.bulk_update(changed, ["remaining"])
+    if changed:
+        set_lot_remaining(changed)
 
 
 def append_entry(
@@ -238,7 +232,9 @@ def append_entry(
     account.balance += points
     account.debt += debt_delta
     account.lifetime_earned += earned
-    entry = Entry.objects.create(
+    if earned > 0:
+        assert expires_at is not None and available_at is not None
+    entry = Entry(
         program_id=account.program_id,
         account=account,
         kind=kind,
@@ -257,18 +253,7 @@ def append_entry(
         actor_label=actor.display,
         at=at,
     )
-    if earned > 0:
-        assert expires_at is not None and available_at is not None
-        Lot.objects.create(
-            account=account,
-            entry=entry,
-            points=earned,
-            remaining=points,
-            expires_at=expires_at,
-            available_at=available_at,
-        )
-    account.save(update_fields=["balance", "debt", "lifetime_earned", "updated_at"])
-    return entry
+    return write_entry(entry, lot_points=earned, now=timezone.now())
 
 
 def expire_account(account: Account, lots: list[Lot], at: datetime, actor: Actor) -> Entry | None:

@@ -1,0 +1,183 @@
+"""The ledger's hot statements, in plain SQL.
+
+Every earn and redemption runs these under a row lock. Compiling the same ORM
+queries each time cost more CPU than the database spent running them, and the
+lock is held meanwhile; so they are written once here. Only quoted model
+metadata goes into the SQL text; values are always parameters.
+"""
+
+from datetime import datetime
+from functools import cache
+
+from django.db import connection
+
+from dangol.loyalty.models import Account, Entry, Lot
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _table(model: type[Account] | type[Entry] | type[Lot]) -> str:
+    return _q(model._meta.db_table)
+
+
+@cache
+def _lock_sql(vendor: str, for_update: bool) -> str:
+    account, entry = _table(Account), _table(Entry)
+    columns = ", ".join(
+        f"a.{_q(c)}"
+        for c in ("id", "program_id", "customer_id", "balance", "debt", "lifetime_earned")
+    )
+    return (
+        f"SELECT {columns}, (SELECT e.{_q('id')} FROM {entry} e "  # noqa: S608
+        f"WHERE e.{_q('program_id')} = %s AND e.{_q('idempotency_key')} = %s LIMIT 1) "
+        f"AS {_q('earlier_id')} FROM {account} a "
+        f"WHERE a.{_q('program_id')} = %s AND a.{_q('customer_id')} = %s"
+        + (" FOR UPDATE OF a" if for_update else "")
+    )
+
+
+def lock_account_row(*, program_id: int, customer_pk: int, key: str | None) -> Account | None:
+    """The account, locked, with ``earlier_id`` (the entry written under ``key``, if any)."""
+    sql = _lock_sql(connection.vendor, connection.features.has_select_for_update)
+    rows = list(Account.objects.raw(sql, [program_id, key, program_id, customer_pk]))
+    return rows[0] if rows else None
+
+
+@cache
+def _entry_sql(vendor: str) -> str:
+    columns = [
+        "program_id",
+        "account_id",
+        "kind",
+        "source",
+        "source_ref",
+        "amount",
+        "points",
+        "debt_delta",
+        "balance_after",
+        "idempotency_key",
+        "expires_at",
+        "available_at",
+        "reverses_id",
+        "reason",
+        "staff_id",
+        "actor_label",
+        "at",
+    ]
+    return (
+        f"INSERT INTO {_table(Entry)} ({', '.join(_q(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING {_q('id')}"
+    )
+
+
+@cache
+def _lot_sql(vendor: str) -> str:
+    columns = ["account_id", "entry_id", "points", "remaining", "expires_at", "available_at"]
+    return (
+        f"INSERT INTO {_table(Lot)} ({', '.join(_q(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+
+
+@cache
+def _account_sql(vendor: str) -> str:
+    sets = ", ".join(f"{_q(c)} = %s" for c in ("balance", "debt", "lifetime_earned", "updated_at"))
+    return f"UPDATE {_table(Account)} SET {sets} WHERE {_q('id')} = %s"  # noqa: S608
+
+
+def _dt(value: datetime | None) -> object:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def write_entry(entry: Entry, *, lot_points: int, now: datetime) -> Entry:
+    """Insert ``entry`` (and its lot when ``lot_points`` > 0) and store the account's figures.
+
+    ``entry.account`` must hold the new balance, debt and total already.
+    """
+    account = entry.account
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _entry_sql(connection.vendor),
+            [
+                entry.program_id,
+                account.pk,
+                entry.kind,
+                entry.source,
+                entry.source_ref,
+                entry.amount,
+                entry.points,
+                entry.debt_delta,
+                entry.balance_after,
+                entry.idempotency_key,
+                _dt(entry.expires_at),
+                _dt(entry.available_at),
+                entry.reverses_id,
+                entry.reason,
+                entry.staff_id,
+                entry.actor_label,
+                _dt(entry.at),
+            ],
+        )
+        entry.pk = cursor.fetchone()[0]
+        if lot_points > 0:
+            cursor.execute(
+                _lot_sql(connection.vendor),
+                [
+                    account.pk,
+                    entry.pk,
+                    lot_points,
+                    entry.points,
+                    _dt(entry.expires_at),
+                    _dt(entry.available_at),
+                ],
+            )
+        cursor.execute(
+            _account_sql(connection.vendor),
+            [account.balance, account.debt, account.lifetime_earned, _dt(now), account.pk],
+        )
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return entry
+
+
+@cache
+def _lots_sql(vendor: str) -> str:
+    columns = ", ".join(
+        _q(c)
+        for c in (
+            "id",
+            "account_id",
+            "entry_id",
+            "points",
+            "remaining",
+            "expires_at",
+            "available_at",
+        )
+    )
+    return (
+        f"SELECT {columns} FROM {_table(Lot)} "  # noqa: S608
+        f"WHERE {_q('account_id')} = %s AND {_q('remaining')} > 0 "
+        f"ORDER BY {_q('expires_at')}, {_q('id')} LIMIT %s OFFSET %s"
+    )
+
+
+def live_lots_page(*, account_id: int, offset: int, limit: int) -> list[Lot]:
+    """Unspent lots of an account in FIFO order (earliest expiry first), one page."""
+    return list(Lot.objects.raw(_lots_sql(connection.vendor), [account_id, limit, offset]))
+
+
+@cache
+def _lot_remaining_sql(vendor: str) -> str:
+    return (
+        f"UPDATE {_table(Lot)} SET {_q('remaining')} = %s "  # noqa: S608
+        f"WHERE {_q('id')} = %s"
+    )
+
+
+def set_lot_remaining(lots: list[Lot]) -> None:
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            _lot_remaining_sql(connection.vendor), [(lot.remaining, lot.pk) for lot in lots]
+        )
