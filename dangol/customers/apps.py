@@ -21,3 +21,7 @@ class CustomersConfig(AppConfig):
         register("customers.export", _("Export customers, products and orders"),
                  {Role.ADMIN, Role.ANALYST, Role.MARKETER})
         add(NavItem("customers", _("Customers"), "customers:list", "customers.view", 20))
+
+        from dangol.customers import timeline, timeline_orders
+
+        timeline.register("orders", timeline_orders.order_entries)

@@ -11,6 +11,7 @@ from dangol.accounts.actors import actor_from_request
 from dangol.core.errors import DomainError
 from dangol.customers import exports, imports, selectors
 from dangol.customers.services import imports as import_services
+from dangol.customers.timeline import timeline_for
 from dangol.segments.selectors import explain_score, find_score
 from dangol.web.decorators import permission_required
 
@@ -43,6 +44,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "consents": customer.consents.all(),
         "score": score,
         "score_explanation": explain_score(score) if score is not None else "",
+        "timeline": timeline_for(customer, user=request.user, limit=30),
     }
     return render(request, "customers/detail.html", context)
 

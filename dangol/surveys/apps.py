@@ -20,4 +20,9 @@ class SurveysConfig(AppConfig):
         register("surveys.respond", _("Submit responses through the API"),
                  {Role.ADMIN, Role.MARKETER})
         register_event_type("survey.response.completed", _("Survey response completed"))
+        from dangol.customers import timeline as customer_timeline
+        from dangol.surveys import timeline
+
+        customer_timeline.register("survey_responses", timeline.response_entries)
+        customer_timeline.register("survey_invitations", timeline.invitation_entries)
         add(NavItem("surveys", _("Surveys"), "surveys:list", "surveys.view", 15))

@@ -170,3 +170,18 @@ def test_the_thank_you_page_shows_the_points_earned(nps_survey) -> None:
     assert "500 points" in thanks
     assert Response.objects.get().rewards == [{"label": "500 points for your answers",
                                                "points": 500}]
+
+
+def test_the_customer_page_shows_answers_and_invitations_on_the_timeline(
+        nps_survey, owner_client) -> None:
+    from dangol.surveys.services.responses import submit_response
+
+    customer = CustomerFactory(email="t@example.com")
+    _invite(nps_survey, Customer.objects.filter(pk=customer.pk))
+    submit_response(survey=nps_survey, answers={"nps": 9, "best": "price"},
+                    customer_pk=customer.pk)
+    page = owner_client.get(f"/customers/{customer.pk}/").content.decode()
+    timeline = page.split('data-testid="timeline"')[1].split("</ol>")[0]
+    assert "NPS 9" in timeline
+    assert nps_survey.name in timeline
+    assert "email" in timeline
