@@ -16,3 +16,8 @@ class EngagementConfig(AppConfig):
         register("engagement.send", _("Send messages to customers through the API"),
                  {Role.ADMIN, Role.MARKETER})
         add(NavItem("engagement", _("Messages"), "engagement:messages", "engagement.view", 60))
+
+        from dangol.customers import timeline as customer_timeline
+        from dangol.engagement import timeline
+
+        customer_timeline.register("messages", timeline.message_entries)

@@ -185,3 +185,4 @@ def test_the_customer_page_shows_answers_and_invitations_on_the_timeline(
     assert "NPS 9" in timeline
     assert nps_survey.name in timeline
     assert "email" in timeline
+    assert "고객 만족 조사" in timeline  # the invitation e-mail itself, from the outbox
