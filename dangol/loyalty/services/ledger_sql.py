@@ -8,6 +8,7 @@ metadata goes into the SQL text; values are always parameters.
 
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from django.db import connection
 
@@ -87,7 +88,7 @@ def _account_sql(vendor: str) -> str:
     return f"UPDATE {_table(Account)} SET {sets} WHERE {_q('id')} = %s"  # noqa: S608
 
 
-def _dt(value: datetime | None) -> object:
+def _dt(value: datetime | None) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
