@@ -172,10 +172,6 @@ def program_figures(*, program: Program, at: datetime | None = None) -> ProgramF
     )
 
 
-def customer_exists(pk: int) -> bool:
-    return Customer.objects.filter(pk=pk).exists()
-
-
 def find_customer_pk(*, external_id: str) -> int | None:
     return one_or_none(
         Customer.objects.filter(external_id=external_id).values_list("pk", flat=True)

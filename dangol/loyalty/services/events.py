@@ -86,13 +86,8 @@ def claim_event(
     event = Event.objects.select_related("program").filter(pk=event_id).first()
     if event is None:
         raise NotFound(_("No such event."), code="unknown_event")
-    earlier = one_or_none(Claim.objects.filter(event=event, customer_id=customer_pk))
-    if earlier is not None:
-        return ClaimResult(earlier, False)
     if (event.starts_at and at < event.starts_at) or (event.ends_at and at >= event.ends_at):
         raise DomainError(_("This event is not open now."), code="event_closed")
-    if event.claimed >= event.capacity:
-        raise SoldOut(_("Sorry, all places have been taken."))
     with transaction.atomic():
         # The account lock first: it serialises a customer's own concurrent
         # claims, so a repeat never holds a place it will give back.
@@ -100,6 +95,9 @@ def claim_event(
         earlier = one_or_none(Claim.objects.filter(event=event, customer_id=customer_pk))
         if earlier is not None:
             return ClaimResult(earlier, False)
+        if event.claimed >= event.capacity:
+            # Places are never given back, so an old count that says "full" is right.
+            raise SoldOut(_("Sorry, all places have been taken."))
         entry = None
         if event.points:
             # Written before the place is taken; a sold-out claim rolls it back.

@@ -25,8 +25,9 @@ from dangol.accounts.services import record_audit, require
 from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
 from dangol.loyalty import lots as fifo
 from dangol.loyalty.models import Account, Entry, EntryKind, Lot, Program, Source
-from dangol.loyalty.selectors import customer_exists, one_or_none
+from dangol.loyalty.selectors import one_or_none
 from dangol.loyalty.services.ledger_sql import (
+    create_account_row,
     live_lots_page,
     lock_account_row,
     set_lot_remaining,
@@ -80,13 +81,10 @@ def lock_account(*, program: Program, customer_pk: int, key: str | None = None) 
     account = lock_account_row(program_id=program.pk, customer_pk=customer_pk, key=key)
     if account is not None:
         return account
-    if not customer_exists(customer_pk):
-        raise NotFound(_("No such customer."), code="unknown_customer")
-    Account.objects.bulk_create(
-        [Account(program=program, customer_id=customer_pk)], ignore_conflicts=True
-    )
+    create_account_row(program_id=program.pk, customer_pk=customer_pk, now=timezone.now())
     account = lock_account_row(program_id=program.pk, customer_pk=customer_pk, key=key)
-    assert account is not None
+    if account is None:
+        raise NotFound(_("No such customer."), code="unknown_customer")
     return account
 
 

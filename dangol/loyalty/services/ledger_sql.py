@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import connection
 
+from dangol.customers.models import Customer
 from dangol.loyalty.models import Account, Entry, Lot
 
 
@@ -19,7 +20,7 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _table(model: type[Account] | type[Entry] | type[Lot]) -> str:
+def _table(model: type[Account] | type[Entry] | type[Lot] | type[Customer]) -> str:
     return _q(model._meta.db_table)
 
 
@@ -181,4 +182,32 @@ def set_lot_remaining(lots: list[Lot]) -> None:
     with connection.cursor() as cursor:
         cursor.executemany(
             _lot_remaining_sql(connection.vendor), [(lot.remaining, lot.pk) for lot in lots]
+        )
+
+
+@cache
+def _create_account_sql(vendor: str) -> str:
+    columns = [
+        "program_id",
+        "customer_id",
+        "balance",
+        "debt",
+        "lifetime_earned",
+        "created_at",
+        "updated_at",
+    ]
+    return (
+        f"INSERT INTO {_table(Account)} ({', '.join(_q(c) for c in columns)}) "  # noqa: S608
+        f"SELECT %s, %s, 0, 0, 0, %s, %s WHERE EXISTS (SELECT 1 FROM "
+        f"{_table(Customer)} WHERE {_q('id')} = %s) "
+        f"ON CONFLICT ({_q('program_id')}, {_q('customer_id')}) DO NOTHING"
+    )
+
+
+def create_account_row(*, program_id: int, customer_pk: int, now: datetime) -> None:
+    """Open the customer's account unless it exists (or the customer does not)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _create_account_sql(connection.vendor),
+            [program_id, customer_pk, _dt(now), _dt(now), customer_pk],
         )
