@@ -24,13 +24,14 @@ def _table(model: type[Account] | type[Entry] | type[Lot] | type[Customer]) -> s
     return _q(model._meta.db_table)
 
 
+_ACCOUNT_COLUMNS = ["id", "program_id", "customer_id", "balance", "debt", "lifetime_earned"]
+_LOT_COLUMNS = ["id", "account_id", "entry_id", "points", "remaining", "expires_at", "available_at"]
+
+
 @cache
 def _lock_sql(vendor: str, for_update: bool) -> str:
     account, entry = _table(Account), _table(Entry)
-    columns = ", ".join(
-        f"a.{_q(c)}"
-        for c in ("id", "program_id", "customer_id", "balance", "debt", "lifetime_earned")
-    )
+    columns = ", ".join(f"a.{_q(c)}" for c in _ACCOUNT_COLUMNS)
     return (
         f"SELECT {columns}, (SELECT e.{_q('id')} FROM {entry} e "  # noqa: S608
         f"WHERE e.{_q('program_id')} = %s AND e.{_q('idempotency_key')} = %s LIMIT 1) "
@@ -43,8 +44,14 @@ def _lock_sql(vendor: str, for_update: bool) -> str:
 def lock_account_row(*, program_id: int, customer_pk: int, key: str | None) -> Account | None:
     """The account, locked, with ``earlier_id`` (the entry written under ``key``, if any)."""
     sql = _lock_sql(connection.vendor, connection.features.has_select_for_update)
-    rows = list(Account.objects.raw(sql, [program_id, key, program_id, customer_pk]))
-    return rows[0] if rows else None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [program_id, key, program_id, customer_pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    account = Account.from_db(connection.alias, _ACCOUNT_COLUMNS, row[:-1])
+    account.earlier_id = row[-1]  # type: ignore[attr-defined]
+    return account
 
 
 @cache
@@ -146,18 +153,7 @@ def write_entry(entry: Entry, *, lot_points: int, now: datetime) -> Entry:
 
 @cache
 def _lots_sql(vendor: str) -> str:
-    columns = ", ".join(
-        _q(c)
-        for c in (
-            "id",
-            "account_id",
-            "entry_id",
-            "points",
-            "remaining",
-            "expires_at",
-            "available_at",
-        )
-    )
+    columns = ", ".join(_q(c) for c in _LOT_COLUMNS)
     return (
         f"SELECT {columns} FROM {_table(Lot)} "  # noqa: S608
         f"WHERE {_q('account_id')} = %s AND {_q('remaining')} > 0 "
@@ -167,7 +163,28 @@ def _lots_sql(vendor: str) -> str:
 
 def live_lots_page(*, account_id: int, offset: int, limit: int) -> list[Lot]:
     """Unspent lots of an account in FIFO order (earliest expiry first), one page."""
-    return list(Lot.objects.raw(_lots_sql(connection.vendor), [account_id, limit, offset]))
+    with connection.cursor() as cursor:
+        cursor.execute(_lots_sql(connection.vendor), [account_id, limit, offset])
+        rows = cursor.fetchall()
+    converters = _lot_converters(connection.vendor)
+    return [Lot.from_db(connection.alias, _LOT_COLUMNS, _convert(row, converters)) for row in rows]
+
+
+@cache
+def _lot_converters(vendor: str) -> list[list[Any]]:
+    return [
+        connection.ops.get_db_converters(Lot._meta.get_field(c).get_col(Lot._meta.db_table))
+        for c in _LOT_COLUMNS
+    ]
+
+
+def _convert(row: tuple[Any, ...], converters: list[list[Any]]) -> list[Any]:
+    """Apply the backend's converters (SQLite returns datetimes as text)."""
+    values = list(row)
+    for index, funcs in enumerate(converters):
+        for func in funcs:
+            values[index] = func(values[index], None, connection)
+    return values
 
 
 @cache
