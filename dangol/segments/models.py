@@ -1,15 +1,16 @@
 """Per-customer scores (RFM quintiles, named RFM segment, BG/NBD predictions, churn band)
 and saved dynamic segments.
 
-Scores: one row per customer, rewritten by :func:`dangol.segments.services.scoring.score_customers`.
-Prediction fields are null when the models could not be fitted (see the
-scoring result's ``prediction_skipped_reason``).
+Scores: one row per customer, rewritten by :func:`dangol.segments.services.scoring.score_customers`
+in one process or in chunks that Celery workers share; each rewrite is one
+:class:`ScoringRun`. Prediction fields are null when the models could not be
+fitted (see the run's ``plan`` and the scoring result's ``prediction_skipped_reason``).
 """
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from dangol.core.models import TimeStampedModel
@@ -45,6 +46,10 @@ class CustomerScore(models.Model):
     recency_days = models.FloatField(_("days from first to last purchase"))
     T_days = models.FloatField(_("days since first purchase"))  # T as in the literature
     monetary = models.DecimalField(_("average order value"), max_digits=14, decimal_places=2)
+    # What Gamma-Gamma models: the mean spend of the repeat purchase days
+    # (all spend minus the first day's, over the repeat days); null without any.
+    repeat_spend = models.DecimalField(_("mean repeat purchase value"), max_digits=14,
+                                       decimal_places=2, null=True, blank=True)
     order_count = models.PositiveIntegerField(_("orders"))
     total_spent = models.DecimalField(_("total spent"), max_digits=16, decimal_places=2)
     last_order_at = models.DateTimeField(_("last order"))
@@ -78,6 +83,76 @@ class CustomerScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.rfm_segment}"
+
+
+class ScoringRun(models.Model):
+    """One scoring of every customer: the fitted models, the quintile cut points and progress.
+
+    A run in chunks has one :class:`ScoringChunk` per range of customer keys;
+    every score it writes carries the run's ``scored_at``.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Mode(models.TextChoices):
+        IN_PROCESS = "in_process", _("In one process")
+        CHUNKED = "chunked", _("In chunks on the workers")
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.RUNNING)
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices)
+    as_of = models.DateTimeField(_("as of"))
+    scored_at = models.DateTimeField(_("scored"), unique=True)
+    plan = models.JSONField(_("fitted models and quintile cut points"), default=dict)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    repeat_buyers = models.PositiveIntegerField(_("repeat buyers"), default=0)
+    chunks = models.PositiveIntegerField(_("chunks"), default=0)
+    segments = models.JSONField(_("customers per RFM segment"), default=dict)
+    non_finite_predictions = models.PositiveIntegerField(_("predictions stored as unknown"),
+                                                         default=0)
+    scores_deleted = models.PositiveIntegerField(_("scores removed"), default=0)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("scoring run")
+        verbose_name_plural = _("scoring runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.status}"
+
+
+class ScoringChunk(models.Model):
+    """The customers of a run with keys ``first_pk``..``last_pk``, scored by one task."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="chunk_set")
+    first_pk = models.BigIntegerField()
+    last_pk = models.BigIntegerField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    customers = models.PositiveIntegerField(default=0)
+    non_finite_predictions = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "first_pk"], name="scoringchunk_unique_range"),
+            models.CheckConstraint(condition=Q(first_pk__lte=F("last_pk")),
+                                   name="scoringchunk_range_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.first_pk}-{self.last_pk} {self.status}"
 
 
 class Segment(TimeStampedModel):

@@ -29,15 +29,18 @@ def population() -> dict[str, object]:
     rng = random.Random(5)
     for _ in range(20):
         regular = CustomerFactory()
+        # Each customer has a usual basket; Gamma-Gamma needs spend to differ by customer.
+        basket = rng.randrange(15000, 70000)
         day = rng.uniform(1, 10)
         while day < 360:
-            buy(regular, day, rng.randrange(20000, 60000))
+            buy(regular, day, round(basket * rng.uniform(0.7, 1.3)))
             day += rng.uniform(15, 40)
     for _ in range(15):
         lapsed = CustomerFactory()
+        basket = rng.randrange(15000, 70000)
         start = rng.uniform(300, 420)
         for k in range(rng.randrange(2, 4)):
-            buy(lapsed, start - 20 * k, rng.randrange(20000, 60000))
+            buy(lapsed, start - 20 * k, round(basket * rng.uniform(0.7, 1.3)))
     for _ in range(15):
         buy(CustomerFactory(), rng.uniform(1, 400), rng.randrange(20000, 60000))
     champion = CustomerFactory()

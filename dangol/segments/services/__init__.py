@@ -1,11 +1,16 @@
 """Writes of the segments app: customer scoring, and saved segments."""
 
-from dangol.segments.services.scoring import (
+from dangol.segments.services.scoring import ScoringResult, result_of, score_customers
+from dangol.segments.services.scoring_plan import (
     SEGMENT_RULES,
-    ScoringResult,
     churn_risk_bands,
     quintile_scores,
-    score_customers,
+)
+from dangol.segments.services.scoring_runs import (
+    chunks_done,
+    fail_chunk,
+    finish_run_if_complete,
+    score_chunk,
 )
 from dangol.segments.services.segments import (
     create_segment,
@@ -18,12 +23,17 @@ from dangol.segments.services.segments import (
 __all__ = [
     "SEGMENT_RULES",
     "ScoringResult",
+    "chunks_done",
     "churn_risk_bands",
     "create_segment",
     "delete_segment",
+    "fail_chunk",
+    "finish_run_if_complete",
     "quintile_scores",
     "record_export",
     "refresh_member_counts",
+    "result_of",
+    "score_chunk",
     "score_customers",
     "update_segment",
 ]

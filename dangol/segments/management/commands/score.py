@@ -1,7 +1,14 @@
-"""``dangol score [--as-of DATE]``: score every customer now and print a summary."""
+"""``dangol score [--as-of DATE] [--workers [--chunk-size N] [--no-wait]]``: score every
+customer and print a summary.
+
+Without ``--workers`` the scoring runs in this process. With it, this process
+reads and fits, then the Celery workers score the customers in chunks; the
+command waits for the run to finish (unless ``--no-wait``) and prints progress.
+"""
 
 from __future__ import annotations
 
+import time as clock
 from argparse import ArgumentParser
 from datetime import datetime, time
 from typing import Any
@@ -10,7 +17,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from dangol.segments.services import score_customers
+from dangol.segments.models import ScoringRun
+from dangol.segments.services import ScoringResult, chunks_done, result_of, score_customers
+from dangol.segments.services.scoring import CHUNK_SIZE
+from dangol.stats import BGNBDParams
 
 
 class Command(BaseCommand):
@@ -18,19 +28,54 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--as-of", help="score as of this date or date-time (default: now)")
+        parser.add_argument("--workers", action="store_true",
+                            help="score in chunks on the Celery workers")
+        parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE,
+                            help=f"customers per chunk with --workers (default {CHUNK_SIZE})")
+        parser.add_argument("--no-wait", action="store_true",
+                            help="with --workers, return once the chunks are queued")
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = _as_of(options["as_of"]) if options["as_of"] else None
-        result = score_customers(as_of=as_of)
+        if options["chunk_size"] < 1:
+            raise CommandError("--chunk-size must be at least 1")
+        started = clock.perf_counter()
+        result = score_customers(as_of=as_of, split=bool(options["workers"]),
+                                 chunk_size=options["chunk_size"])
+        if result.status == ScoringRun.Status.RUNNING:
+            self.stdout.write(f"Run {result.run_id}: {result.customers_scored} customers in "
+                              f"{result.chunks} chunks queued for the workers")
+            if options["no_wait"]:
+                return
+            result = self._wait(result, started)
+        self._summary(result)
+
+    def _wait(self, result: ScoringResult, started: float) -> ScoringResult:
+        shown = -1
+        while True:
+            run = ScoringRun.objects.get(pk=result.run_id)
+            done = chunks_done(run_id=run.pk)
+            if done != shown:
+                self.stdout.write(f"  {done}/{run.chunks} chunks done")
+                shown = done
+            if run.status == ScoringRun.Status.FAILED:
+                raise CommandError(f"scoring run {run.pk} failed: {run.error}")
+            if run.status == ScoringRun.Status.DONE:
+                return result_of(run, seconds=clock.perf_counter() - started)
+            clock.sleep(0.5)
+
+    def _summary(self, result: ScoringResult) -> None:
         write = self.stdout.write
-        write(f"Scored {result.customers_scored} customers as of {result.as_of:%Y-%m-%d %H:%M} "
+        as_of = timezone.localtime(result.as_of)
+        write(f"Scored {result.customers_scored} customers as of {as_of:%Y-%m-%d %H:%M} "
               f"({result.repeat_buyers} repeat buyers) in {result.seconds:.2f} s")
         if result.scores_deleted:
             write(f"Removed {result.scores_deleted} scores of customers without purchases")
         for segment, count in result.segments.items():
             write(f"  {segment:<20} {count}")
         if result.purchase_model:
-            params = ", ".join(f"{k}={v:.4g}" for k, v in result.purchase_model["params"].items())
+            values = result.purchase_model["params"]
+            params = ", ".join(f"{k}={values[k]:.4g}" for k in BGNBDParams.names)
             write(f"BG/NBD: {params}")
         if result.non_finite_predictions:
             write(self.style.WARNING(
