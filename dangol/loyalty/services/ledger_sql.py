@@ -172,8 +172,9 @@ def live_lots_page(*, account_id: int, offset: int, limit: int) -> list[Lot]:
 
 @cache
 def _lot_converters(vendor: str) -> list[list[Any]]:
+    fields = {f.attname: f for f in Lot._meta.concrete_fields}
     return [
-        connection.ops.get_db_converters(Lot._meta.get_field(c).get_col(Lot._meta.db_table))
+        connection.ops.get_db_converters(fields[c].get_col(Lot._meta.db_table))
         for c in _LOT_COLUMNS
     ]
 
