@@ -129,3 +129,45 @@ def test_thousands_of_claims_make_exactly_capacity_winners():
     assert claims.values("customer").distinct().count() == 7
     assert Entry.objects.filter(source=Source.EVENT).count() == 7
     assert Event.objects.get(pk=event.pk).claimed == 7
+
+
+def test_a_coupon_budget_is_never_overspent_by_concurrent_checkouts():
+    from decimal import Decimal
+
+    from dangol.loyalty.models import CouponCampaign, CouponUse
+    from dangol.loyalty.services import coupons
+
+    campaign = CouponCampaign.objects.create(
+        program=ledger.default_program(),
+        name="선착순 쿠폰",
+        kind="fixed",
+        value=Decimal(1000),
+        multi_use=True,
+        member_only=False,
+        budget_uses=5,
+    )
+    coupon = coupons.issue_coupon(actor=SYSTEM, campaign=campaign)
+    refused: list[str] = []
+    lock = threading.Lock()
+
+    def work(index: int) -> None:
+        for step in range(4):
+            try:
+                coupons.reserve_coupon(
+                    actor=SYSTEM,
+                    code=coupon.code,
+                    customer_pk=None,
+                    order_amount=Decimal(20000),
+                    currency="KRW",
+                    order_ref=f"{index}-{step}",
+                    idempotency_key=f"chk-{index}-{step}",
+                )
+            except coupons.CouponRefused as exc:
+                with lock:
+                    refused.append(exc.code)
+
+    assert run_threads(8, work) == []
+    campaign.refresh_from_db()
+    assert CouponUse.objects.filter(coupon=coupon).count() == campaign.used_count == 5
+    assert campaign.used_amount == Decimal(5000)
+    assert refused == ["budget_exhausted"] * 27
