@@ -34,3 +34,8 @@ class LoyaltyConfig(AppConfig):
         response_completed.connect(
             receivers.on_response_completed, dispatch_uid="loyalty-survey-reward"
         )
+
+        from dangol.customers import timeline as customer_timeline
+        from dangol.loyalty import timeline
+
+        customer_timeline.register("points", timeline.entry_entries)

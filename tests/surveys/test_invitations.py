@@ -16,6 +16,7 @@ from dangol.surveys.services.invitations import (
     run_triggers,
     send_reminders,
 )
+from tests.conftest import make_staff
 from tests.factories import CustomerFactory, OrderFactory
 
 
@@ -168,6 +169,11 @@ def test_the_thank_you_page_shows_the_points_earned(nps_survey) -> None:
     client.post(path, {"screen": "2", "q-best": "price"})
     thanks = client.get(path).content.decode()
     assert "500 points" in thanks
+    staff = Client()
+    staff.force_login(make_staff("owner", "o@example.com"))
+    timeline = staff.get(f"/customers/{customer.pk}/").content.decode().split(
+        'data-testid="timeline"')[1].split("</ol>")[0]
+    assert "+500" in timeline
     assert Response.objects.get().rewards == [{"label": "500 points for your answers",
                                                "points": 500}]
 
