@@ -103,8 +103,8 @@ def _raw_insert(nps: int, comment: str) -> None:
             cursor = conn.execute(
                 "INSERT INTO surveys_response (created_at, updated_at, survey_id, version_id, "
                 "language, channel, status, answers, screen, resume_key, client_hash, "
-                "answers_hash, completed_at, rewards) "
-                "VALUES (?, ?, ?, ?, 'ko', 'link', 'completed', ?, 0, ?, '', '', ?, '[]')",
+                "address_hash, answers_hash, completed_at, rewards) "
+                "VALUES (?, ?, ?, ?, 'ko', 'link', 'completed', ?, 0, ?, '', '', '', ?, '[]')",
                 (stamp, stamp, survey_id, version_id, answers, key, stamp))
             response_id = cursor.lastrowid
             conn.executemany(
@@ -123,8 +123,8 @@ def _raw_insert(nps: int, comment: str) -> None:
         cursor.execute(
             "INSERT INTO surveys_response (created_at, updated_at, survey_id, version_id, "
             "language, channel, status, answers, screen, resume_key, client_hash, "
-            "answers_hash, completed_at, rewards) "
-            "VALUES (%s, %s, %s, %s, 'ko', 'link', 'completed', %s::jsonb, 0, %s, '', '', %s, "
+            "address_hash, answers_hash, completed_at, rewards) "
+            "VALUES (%s, %s, %s, %s, 'ko', 'link', 'completed', %s::jsonb, 0, %s, '', '', '', %s, "
             "'[]'::jsonb) RETURNING id",
             (now, now, survey_id, version_id, answers, key, now))
         response_id = cursor.fetchone()[0]

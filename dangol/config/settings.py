@@ -297,17 +297,6 @@ X_FRAME_OPTIONS = "DENY"
 # --- surveys -------------------------------------------------------------------------
 # No customer is invited to a survey more than once in this many days (all surveys).
 SURVEY_CONTACT_DAYS = env_int("SURVEY_CONTACT_DAYS", 30)
-# New anonymous responses per client address and survey per hour.
+# New anonymous responses per client address and survey per hour (counted in the
+# database, so every web process and machine shares the limit).
 SURVEY_RATE_LIMIT_PER_HOUR = env_int("SURVEY_RATE_LIMIT_PER_HOUR", 30)
-
-# Rate limits are shared by every web process: Redis when configured, else a
-# folder of files beside the database (one machine).
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-         "LOCATION": env_str("CACHE_URL")}
-        if env_str("CACHE_URL") else
-        {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-         "LOCATION": str(DATA_DIR / "cache")}
-    ),
-}

@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 
 from dangol.accounts.actors import Actor
 from dangol.surveys.models import Survey
@@ -17,11 +16,6 @@ NPS_WITH_BRANCH = {"questions": [
      "choices": [{"key": "price", "label": {"ko": "가격", "en": "Price"}},
                  {"key": "quality", "label": {"ko": "품질", "en": "Quality"}}]},
 ]}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    cache.clear()
 
 
 @pytest.fixture
