@@ -7,10 +7,12 @@ import time
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from dangol.config.celery import app as celery_app
 from dangol.segments.models import CustomerScore, ScoringRun
 from dangol.segments.services import score_customers
+from tests.conftest import is_postgres
 from tests.customers.test_import_worker import _database_url, _reset_connections
 from tests.segments.test_scoring import AS_OF, population
 
@@ -41,6 +43,17 @@ def two_process_worker(file_queue):
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
+    if is_postgres():
+        # The server ends the pool processes' sessions a moment after they exit;
+        # the test database can only be dropped once they are gone.
+        deadline = time.monotonic() + 15
+        with connection.cursor() as cursor:
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                               "current_database() AND pid <> pg_backend_pid()")
+                if cursor.fetchone()[0] == 0:
+                    break
+                time.sleep(0.2)
 
 
 @pytest.mark.worker
