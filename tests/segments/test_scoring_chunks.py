@@ -2,10 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from dangol.customers.models import OrderStatus
@@ -136,6 +138,40 @@ def test_a_failing_chunk_fails_the_run_and_leaves_other_scores_as_they_were(
     # Nothing is deleted by a failed run.
     assert gone.pk in after
     del result
+
+
+def _allow_writes() -> None:
+    with connection.cursor() as cursor:
+        if is_postgres():
+            cursor.execute("DROP TRIGGER refuse_score ON segments_customerscore")
+        else:
+            for event in ("INSERT", "UPDATE"):
+                cursor.execute(f"DROP TRIGGER refuse_score_{event}")
+
+
+def test_a_failed_run_resumes_once_the_cause_is_gone(django_capture_on_commit_callbacks):
+    population()
+    score_customers(as_of=AS_OF, split=False)
+    expected = scores()
+    ids = sorted(expected)
+    _fail_writes_of(ids[10], ids[19])
+    with (pytest.raises(Exception, match="No space left on device"),
+          django_capture_on_commit_callbacks(execute=True)):
+        score_customers(as_of=AS_OF, split=True, chunk_size=10)
+    run = ScoringRun.objects.get(mode=ScoringRun.Mode.CHUNKED, status=ScoringRun.Status.FAILED)
+    _allow_writes()
+    out = StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("score", "--resume", str(run.pk), "--no-wait", stdout=out)
+
+    assert f"Run {run.pk}: 5 chunks queued again" in out.getvalue()
+    run.refresh_from_db()
+    assert (run.status, run.error) == (ScoringRun.Status.DONE, "")
+    assert scores() == expected
+    assert set(CustomerScore.objects.values_list("scored_at", flat=True)) == {run.scored_at}
+    with pytest.raises(CommandError, match="there is no scoring run 0"):
+        call_command("score", "--resume", "0")
 
 
 def test_repeat_spend_leaves_out_the_first_purchase_day():

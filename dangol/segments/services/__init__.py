@@ -10,6 +10,7 @@ from dangol.segments.services.scoring_runs import (
     chunks_done,
     fail_chunk,
     finish_run_if_complete,
+    resume_run,
     score_chunk,
 )
 from dangol.segments.services.segments import (
@@ -33,6 +34,7 @@ __all__ = [
     "record_export",
     "refresh_member_counts",
     "result_of",
+    "resume_run",
     "score_chunk",
     "score_customers",
     "update_segment",

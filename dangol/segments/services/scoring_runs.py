@@ -140,6 +140,31 @@ def fail_chunk(*, run_id: int, first_pk: int, last_pk: int, error: str) -> None:
             status=ScoringRun.Status.FAILED, error=reason, finished_at=timezone.now())
 
 
+def resume_run(*, run_id: int) -> int:
+    """Queue again, after commit, every chunk of a running or failed run that is not done.
+
+    For a run whose messages were lost, or that failed for a reason since
+    removed: a failed run becomes running again with the same plan and
+    ``scored_at``. Returns the number of chunks queued (0 for a finished run);
+    the run completes when they are done. Takes the run's row lock.
+    """
+    with transaction.atomic():
+        run = ScoringRun.objects.select_for_update().get(pk=run_id)
+        if run.status == ScoringRun.Status.DONE:
+            return 0
+        if run.status == ScoringRun.Status.FAILED:
+            run.status, run.error, run.finished_at = ScoringRun.Status.RUNNING, "", None
+            run.save(update_fields=["status", "error", "finished_at"])
+        ranges = list(ScoringChunk.objects.filter(run=run).exclude(
+            status=ScoringChunk.Status.DONE).order_by("first_pk").values_list("first_pk",
+                                                                            "last_pk"))
+        for first, last in ranges:
+            enqueue_after_commit(tasks.score_chunk_task, run.pk, first, last)
+    if not ranges:
+        finish_run_if_complete(run_id=run_id)
+    return len(ranges)
+
+
 def chunks_done(*, run_id: int) -> int:
     """How many chunks of the run have committed their scores."""
     return ScoringChunk.objects.filter(run_id=run_id, status=ScoringChunk.Status.DONE).count()

@@ -1,5 +1,6 @@
 """``dangol score [--as-of DATE] [--workers [--chunk-size N] [--no-wait]]``: score every
-customer and print a summary.
+customer and print a summary. ``dangol score --resume RUN`` queues again the chunks of
+a run that failed (or whose tasks were lost) that are not done.
 
 Without ``--workers`` the scoring runs in this process. With it, this process
 reads and fits, then the Celery workers score the customers in chunks; the
@@ -18,7 +19,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from dangol.segments.models import ScoringRun
-from dangol.segments.services import ScoringResult, chunks_done, result_of, score_customers
+from dangol.segments.services import (
+    ScoringResult,
+    chunks_done,
+    result_of,
+    resume_run,
+    score_customers,
+)
 from dangol.segments.services.scoring import CHUNK_SIZE
 from dangol.stats import BGNBDParams
 
@@ -34,12 +41,24 @@ class Command(BaseCommand):
                             help=f"customers per chunk with --workers (default {CHUNK_SIZE})")
         parser.add_argument("--no-wait", action="store_true",
                             help="with --workers, return once the chunks are queued")
+        parser.add_argument("--resume", type=int, metavar="RUN",
+                            help="queue again the chunks of this run that are not done")
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = _as_of(options["as_of"]) if options["as_of"] else None
         if options["chunk_size"] < 1:
             raise CommandError("--chunk-size must be at least 1")
         started = clock.perf_counter()
+        if options["resume"] is not None:
+            run = ScoringRun.objects.filter(pk=options["resume"]).first()
+            if run is None:
+                raise CommandError(f"--resume: there is no scoring run {options['resume']}")
+            queued = resume_run(run_id=run.pk)
+            self.stdout.write(f"Run {run.pk}: {queued} chunks queued again")
+            result = result_of(run)
+            if not options["no_wait"]:
+                self._summary(self._wait(result, started))
+            return
         result = score_customers(as_of=as_of, split=bool(options["workers"]),
                                  chunk_size=options["chunk_size"])
         if result.status == ScoringRun.Status.RUNNING:
