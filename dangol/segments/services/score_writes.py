@@ -9,7 +9,7 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import numpy as np
@@ -29,15 +29,19 @@ COLUMNS = (
 
 
 def write_scores(*, summaries: Summaries, scores: Scores, scored_at: datetime) -> int:
-    """Upsert one score per customer of ``summaries``; returns the number of rows sent."""
-    if summaries.size == 0:
+    """Upsert one score per customer of ``summaries``; returns the number of rows sent.
+
+    Python values are made one block of rows at a time, so memory stays flat.
+    """
+    n = summaries.size
+    if n == 0:
         return 0
-    columns = _columns(summaries, scores)
+    arrays = _arrays(summaries, scores)
     if connection.vendor == "postgresql":
-        _copy_upsert(columns, scored_at)
+        _copy_upsert(arrays, n, scored_at)
     else:
-        _executemany_upsert(columns, scored_at)
-    return summaries.size
+        _executemany_upsert(arrays, n, scored_at)
+    return n
 
 
 def delete_scores_before(*, scored_at: datetime, first_pk: int | None = None,
@@ -50,45 +54,64 @@ def delete_scores_before(*, scored_at: datetime, first_pk: int | None = None,
     return deleted
 
 
-def _money(values: np.ndarray | None) -> list[float | None] | None:
+Column = np.ndarray | None  # None: null for every row
+
+
+def _finite_or_nan(values: np.ndarray | None, decimals: int | None = None) -> Column:
     if values is None:
         return None
-    rounded = np.round(values, 2)
-    return [v if np.isfinite(v) else None for v in rounded.tolist()]
+    clean = np.where(np.isfinite(values), values, np.nan)
+    return np.round(clean, decimals) if decimals is not None else clean
 
 
-def _floats(values: np.ndarray | None) -> list[float | None] | None:
-    if values is None:
-        return None
-    return [v if v == v and abs(v) != float("inf") else None for v in values.tolist()]
-
-
-def _columns(summaries: Summaries, scores: Scores) -> list[list[object] | None]:
-    """The values of COLUMNS except scored_at, column by column (None: all null)."""
-    repeat = summaries.purchase_days > 1
-    repeat_spend = np.round(summaries.repeat_spend, 2).tolist()
+def _arrays(summaries: Summaries, scores: Scores) -> list[Column]:
+    """The values of COLUMNS except scored_at, as arrays; nan stands for null."""
+    repeat_spend = np.where(summaries.purchase_days > 1, np.round(summaries.repeat_spend, 2),
+                            np.nan)
     return [
-        summaries.customer_ids.tolist(),
-        (summaries.purchase_days - 1).tolist(),
-        summaries.recency_days.tolist(),
-        summaries.T_days.tolist(),
-        np.round(summaries.average_order_value, 2).tolist(),
-        [v if r else None for v, r in zip(repeat_spend, repeat.tolist(), strict=True)],
-        summaries.order_count.tolist(),
-        (summaries.total_cents / 100.0).tolist(),
-        summaries.last_order_us.tolist(),  # turned into each database's text below
-        scores.R.tolist(),
-        scores.F.tolist(),
-        scores.M.tolist(),
-        [SEGMENT_CODES[c] for c in scores.segment_codes.tolist()],
-        _floats(scores.expected_90d),
-        _floats(scores.p_alive),
-        _money(scores.value_12m),
-        scores.churn_risk.tolist(),
+        summaries.customer_ids,
+        summaries.purchase_days - 1,
+        summaries.recency_days,
+        summaries.T_days,
+        np.round(summaries.average_order_value, 2),
+        repeat_spend,
+        summaries.order_count,
+        summaries.total_cents / 100.0,
+        summaries.last_order_us,  # turned into each database's text per block
+        scores.R,
+        scores.F,
+        scores.M,
+        np.asarray(SEGMENT_CODES, dtype=object)[scores.segment_codes],
+        _finite_or_nan(scores.expected_90d),
+        _finite_or_nan(scores.p_alive),
+        _finite_or_nan(scores.value_12m, 2),
+        scores.churn_risk,
     ]
 
 
-def _sqlite_datetimes(micros: list[int]) -> list[str]:
+_NULLABLE = {5, 13, 14, 15}
+_LAST_ORDER = 8
+
+
+def _block(arrays: list[Column], start: int, stop: int,
+           datetimes: Callable[[np.ndarray], list[str]], stamp: str) -> Iterator[tuple]:
+    """Rows start..stop as tuples of Python values (None for null), scored_at last."""
+    size = stop - start
+    columns: list[list[object]] = []
+    for index, array in enumerate(arrays):
+        if array is None:
+            columns.append([None] * size)
+        elif index == _LAST_ORDER:
+            columns.append(datetimes(array[start:stop]))  # type: ignore[arg-type]
+        elif index in _NULLABLE:
+            columns.append([v if v == v else None for v in array[start:stop].tolist()])
+        else:
+            columns.append(array[start:stop].tolist())
+    columns.append([stamp] * size)
+    return zip(*columns, strict=True)
+
+
+def _sqlite_datetimes(micros: np.ndarray) -> list[str]:
     """UTC text as Django's SQLite backend writes it: 'YYYY-MM-DD HH:MM:SS[.ffffff]'."""
     array = np.asarray(micros, dtype=np.int64)
     seconds = np.datetime_as_string(array.astype("datetime64[us]").astype("datetime64[s]"))
@@ -97,9 +120,9 @@ def _sqlite_datetimes(micros: list[int]) -> list[str]:
             for s, f in zip(seconds.tolist(), fraction, strict=True)]
 
 
-def _rows(columns: list[list[object] | None], n: int) -> Iterator[tuple[object, ...]]:
-    filled = [c if c is not None else [None] * n for c in columns]
-    return zip(*filled, strict=True)
+def _postgres_datetimes(micros: np.ndarray) -> list[str]:
+    text = np.datetime_as_string(np.asarray(micros, dtype=np.int64).astype("datetime64[us]"))
+    return [t + "+00" for t in text.tolist()]
 
 
 def _upsert_tail(table: str, quoted: list[str]) -> str:
@@ -108,47 +131,36 @@ def _upsert_tail(table: str, quoted: list[str]) -> str:
             f"WHERE {table}.scored_at <= excluded.scored_at")
 
 
-def _executemany_upsert(columns: list[list[object] | None], scored_at: datetime) -> None:
+def _executemany_upsert(arrays: list[Column], n: int, scored_at: datetime) -> None:
     qn = connection.ops.quote_name
     table = qn(CustomerScore._meta.db_table)
     quoted = [qn(c) for c in COLUMNS]
-    columns = list(columns)
-    columns[8] = _sqlite_datetimes(columns[8])  # type: ignore[arg-type]
-    n = len(columns[0])  # type: ignore[arg-type]
     stamp = connection.ops.adapt_datetimefield_value(scored_at)
-    columns.append([stamp] * n)
     sql = (f"INSERT INTO {table} ({', '.join(quoted)}) VALUES "  # noqa: S608
            f"({', '.join(['%s'] * len(quoted))})" + _upsert_tail(table, quoted))
-    rows = list(_rows(columns, n))
     with connection.cursor() as cursor:
         for start in range(0, n, _BLOCK):
-            cursor.executemany(sql, rows[start : start + _BLOCK])
+            rows = _block(arrays, start, min(start + _BLOCK, n), _sqlite_datetimes, stamp)
+            cursor.executemany(sql, list(rows))
 
 
 def _copy_text(value: object) -> str:
     return "\\N" if value is None else str(value)
 
 
-def _copy_upsert(columns: list[list[object] | None], scored_at: datetime) -> None:
+def _copy_upsert(arrays: list[Column], n: int, scored_at: datetime) -> None:
     qn = connection.ops.quote_name
     table = qn(CustomerScore._meta.db_table)
     quoted = [qn(c) for c in COLUMNS]
-    columns = list(columns)
-    micros = np.asarray(columns[8], dtype=np.int64)
-    columns[8] = [s + "+00" for s in np.datetime_as_string(micros.astype("datetime64[us]"))
-                  .tolist()]
-    n = len(columns[0])  # type: ignore[arg-type]
-    columns.append([scored_at.isoformat()] * n)
     names = ", ".join(quoted)
+    stamp = scored_at.isoformat()
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMPORARY TABLE scores_in ON COMMIT DROP AS "  # noqa: S608
                        f"SELECT {names} FROM {table} WITH NO DATA")
         with cursor.cursor.copy(f"COPY scores_in ({names}) FROM STDIN") as copy:
-            rows = list(_rows(columns, n))
             for start in range(0, n, _BLOCK):
-                copy.write("".join(
-                    "\t".join(map(_copy_text, row)) + "\n" for row in rows[start : start + _BLOCK]
-                ))
+                rows = _block(arrays, start, min(start + _BLOCK, n), _postgres_datetimes, stamp)
+                copy.write("".join("\t".join(map(_copy_text, row)) + "\n" for row in rows))
         cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM scores_in"  # noqa: S608
                        + _upsert_tail(table, quoted))
         cursor.execute("DROP TABLE scores_in")
