@@ -26,3 +26,11 @@ def test_the_demo_comments_are_analysed(db) -> None:
     comments = Answer.objects.exclude(text="").count()
     assert comments > 0
     assert TextAnalysis.objects.count() == comments
+
+
+def test_the_demo_members_have_points_and_tiers(db) -> None:
+    from dangol.loyalty.models import Account
+
+    call_command("demo", customers=150, seed=5, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Account.objects.filter(balance__gt=0).exists()
+    assert Account.objects.filter(tier__isnull=False).exists()

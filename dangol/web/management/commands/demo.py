@@ -10,6 +10,7 @@ from dangol.accounts.services import record_audit
 from dangol.customers.demo.generate import generate_demo
 from dangol.customers.models import Customer
 from dangol.feedback.services import analyse_pending_answers
+from dangol.loyalty.demo import generate_loyalty_demo
 from dangol.surveys.demo import generate_survey_demo
 
 DEMO_EMAIL = "demo@dangol.local"
@@ -38,12 +39,14 @@ class Command(BaseCommand):
                 User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, name="데모 관리자",
                                          role=Role.OWNER)
             result = generate_demo(customers=customers, seed=seed)
+            loyalty = generate_loyalty_demo()
             surveys = generate_survey_demo(seed=seed, responses=max(200, customers * 3 // 2))
             analyse_pending_answers()
             record_audit(actor=SYSTEM, action="demo", object_type_label="customers.customer",
                          object_id="*", fields=[])
         self.stdout.write(self.style.SUCCESS(
             f"Demo shop: {result.customers} customers, {result.products} products, "
-            f"{result.orders} orders, {surveys.surveys} surveys with {surveys.responses} "
-            "responses."))
+            f"{result.orders} orders ({loyalty.orders_earned} earned points, "
+            f"{loyalty.members_with_tier} members reached a tier), {surveys.surveys} surveys "
+            f"with {surveys.responses} responses."))
         self.stdout.write(f"Demo staff login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
