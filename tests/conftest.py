@@ -108,3 +108,6 @@ def browser() -> Iterator[object]:
 
 # A real SMTP server and a fake SMS provider for any test that sends messages.
 from tests.fixtures_messaging import *  # noqa: E402, F403
+
+# Real Celery worker processes (file_queue fixture, start_worker/stop_worker helpers).
+from tests.fixtures_worker import *  # noqa: E402, F403
