@@ -11,6 +11,7 @@ import json
 import secrets
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -47,7 +48,7 @@ def national_number(phone: str) -> str:
         .replace("-", "").replace(" ", "")
 
 
-class Provider:
+class Provider(ABC):
     """One SMS/KakaoTalk provider. Subclasses set ``name`` and implement ``send``."""
 
     name: ClassVar[str] = ""
@@ -58,8 +59,9 @@ class Provider:
         self.api_secret = settings.DANGOL_SMS_API_SECRET
         self.sender = settings.DANGOL_SMS_SENDER
 
+    @abstractmethod
     def send(self, message: Message) -> Sent:
-        raise NotImplementedError
+        """Hand ``message`` to the provider; raises SendFailed."""
 
     def _post(self, url: str, payload: dict[str, Any], headers: dict[str, str]) -> Any:
         """POST ``payload`` as JSON and return the decoded JSON reply; raises SendFailed."""
