@@ -412,17 +412,19 @@ def list_invitations(request: HttpRequest, survey_id: int, cursor: str | None = 
     survey = survey_services.get_survey(pk=survey_id)
     page = paginate(selectors.list_invitations(survey), cursor=cursor, limit=limit,
                     newest_first=True)
-    statuses = selectors.message_statuses([i.message_id for i in page.items if i.message_id])
-    return {"items": [_invitation_out(i, statuses.get(i.message_id or 0)) for i in page.items],
+    states = selectors.message_states([i.message_id for i in page.items if i.message_id])
+    return {"items": [_invitation_out(i, *states.get(i.message_id or 0, (None, None)))
+                      for i in page.items],
             "next_cursor": page.next_cursor}
 
 
-def _invitation_out(invitation: Invitation, message_status: str | None) -> dict[str, Any]:
+def _invitation_out(invitation: Invitation, message_status: str | None,
+                    sent_at: datetime | None) -> dict[str, Any]:
     return {
         "id": invitation.pk, "customer_id": invitation.customer.external_id,
         "channel": invitation.channel, "language": invitation.language, "wave": invitation.wave,
         "status": selectors.invitation_status(invitation, message_status),
-        "sent_at": invitation.sent_at, "opened_at": invitation.opened_at,
+        "sent_at": sent_at, "opened_at": invitation.opened_at,
         "started_at": invitation.started_at, "completed_at": invitation.completed_at,
         "reminders_sent": invitation.reminders_sent, "expires_at": invitation.expires_at,
     }

@@ -161,7 +161,6 @@ class Invitation(TimeStampedModel):
     detail = models.CharField(max_length=300, blank=True)
     message_id = models.BigIntegerField(null=True, blank=True)
     expires_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -1,7 +1,7 @@
 """Reads of the surveys app."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -95,5 +95,7 @@ def list_responses(survey: Survey) -> QuerySet[Response]:
     return Response.objects.filter(survey=survey).select_related("version", "customer")
 
 
-def message_statuses(message_ids: list[int]) -> dict[int, str]:
-    return dict(Message.objects.filter(pk__in=message_ids).values_list("pk", "status"))
+def message_states(message_ids: list[int]) -> dict[int, tuple[str, datetime | None]]:
+    """Outbox status and sending time of each invitation message."""
+    return {pk: (status, sent_at) for pk, status, sent_at in
+            Message.objects.filter(pk__in=message_ids).values_list("pk", "status", "sent_at")}

@@ -173,3 +173,17 @@ def test_import_a_limesurvey_file_through_the_api_and_the_page(survey_api, owner
         "file": SimpleUploadedFile("junk.lss", b"<not-limesurvey/>")})
     assert page.status_code == 200
     assert Survey.objects.count() == 1
+
+
+def test_invitation_status_and_sending_time_come_from_the_outbox(
+        survey_api, smtp_server, django_capture_on_commit_callbacks) -> None:
+    survey_id = _create(survey_api, publish=True).json()["id"]
+    customer = CustomerFactory(email="o@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = survey_api.post(f"/api/surveys/{survey_id}/invitations",
+                               {"channel": "email", "customer_ids": [customer.external_id]},
+                               content_type="application/json")
+    assert sent.json() == {"invited": 1, "skipped": {}}
+    [item] = survey_api.get(f"/api/surveys/{survey_id}/invitations").json()["items"]
+    assert item["status"] == "sent"
+    assert item["sent_at"] is not None

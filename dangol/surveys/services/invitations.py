@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -288,8 +288,3 @@ def _after_order(trigger: Trigger, *, now: datetime) -> InviteResult:
         for reason, count in partial.skipped.items():
             result.skipped[reason] = result.skipped.get(reason, 0) + count
     return result
-
-
-def last_invited_at(customer_pk: int) -> datetime | None:
-    return Invitation.objects.filter(customer_id=customer_pk).aggregate(
-        last=Max("last_contacted_at"))["last"]

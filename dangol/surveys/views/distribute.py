@@ -44,8 +44,8 @@ def distribute(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _survey(pk)
     counts = selectors.invitation_counts(survey)
     invitations = list(selectors.list_invitations(survey)[:50])
-    statuses = selectors.message_statuses([i.message_id for i in invitations if i.message_id])
-    rows = [(i, selectors.invitation_status(i, statuses.get(i.message_id or 0)))
+    states = selectors.message_states([i.message_id for i in invitations if i.message_id])
+    rows = [(i, selectors.invitation_status(i, states.get(i.message_id or 0, (None,))[0]))
             for i in invitations]
     return render(request, "surveys/distribute.html", {
         "survey": survey, "tab": "distribute", "nav_current": "surveys",
