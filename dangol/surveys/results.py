@@ -180,25 +180,6 @@ def _bars(items: list[tuple[str, int]]) -> list[Bar]:
     return [Bar(label, count, count / total) for label, count in items]
 
 
-def nps_trend(survey: Survey, key: str, *, months: int = 12) -> list[dict[str, Any]]:
-    """NPS per calendar month (business time zone) of completed responses, with intervals."""
-    rows = (Answer.objects.filter(survey=survey, question=key, row="",
-                                  response__status=Response.Status.COMPLETED,
-                                  number__isnull=False)
-            .annotate(month=TruncMonth("response__completed_at"))
-            .values("month")
-            .annotate(pro=Count("pk", filter=Q(number__gte=9)),
-                      pas=Count("pk", filter=Q(number__gte=7, number__lte=8)),
-                      det=Count("pk", filter=Q(number__lte=6)))
-            .order_by("-month")[:months])
-    trend = []
-    for row in reversed(list(rows)):
-        result = survey_stats.nps_from_counts(promoters=row["pro"], passives=row["pas"],
-                                              detractors=row["det"])
-        trend.append({"month": row["month"].strftime("%Y-%m"), "nps": result})
-    return trend
-
-
 # Listing responses and answers (the responses page, exports, text analysis) ----------
 
 NPS_CATEGORIES = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
@@ -260,9 +241,10 @@ def text_answers(*, survey_pk: int | None = None,
     return answers.order_by("pk")
 
 
-def filtered_nps_trend(survey: Survey, key: str, *, flt: ResultFilter | None = None,
-                       months: int = 12) -> list[dict[str, Any]]:
-    """Like :func:`nps_trend`, over the completed responses that ``flt`` selects."""
+def nps_trend(survey: Survey, key: str, *, flt: ResultFilter | None = None,
+              months: int = 12) -> list[dict[str, Any]]:
+    """NPS per calendar month (business time zone) with intervals, over the completed
+    responses that ``flt`` selects (all of them by default)."""
     rows = (Answer.objects.filter(survey=survey, question=key, row="", number__isnull=False,
                                   response__in=(flt or ResultFilter()).responses(survey))
             .annotate(month=TruncMonth("response__completed_at"))

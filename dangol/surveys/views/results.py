@@ -134,7 +134,7 @@ def survey_results_page(request: HttpRequest, pk: int) -> HttpResponse:
     language = _language()
     results = selectors.survey_results(survey, language=language, flt=filters.flt)
     nps_key = selectors.headline_nps_key(survey)
-    trend = selectors.filtered_nps_trend(survey, nps_key, flt=filters.flt) if nps_key else []
+    trend = selectors.nps_trend(survey, nps_key, flt=filters.flt) if nps_key else []
     selected = filters.flt.responses(survey).values("pk")
     themes = feedback.theme_sentiment_counts(survey_pk=survey.pk, response_pks=selected,
                                              language=language)
