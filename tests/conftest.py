@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -39,6 +40,22 @@ def unavailable(reason: str, *, required_by: str) -> None:
     if _required(required_by):
         pytest.fail(f"{reason} (required: {required_by} is set)")
     pytest.skip(reason)
+
+
+def shared_data(*parts: str) -> Path:
+    """A file of the shared data folder (published results, training data).
+
+    It sits beside the repo (``../shared/data``) or where DANGOL_SHARED_DATA
+    points. Without it the test is skipped, or fails where DANGOL_REQUIRE_DATA
+    is set (CI): those results must be checked there.
+    """
+    base = Path(os.environ.get("DANGOL_SHARED_DATA")
+                or Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    path = base.joinpath(*parts)
+    if not path.exists():
+        unavailable(f"missing test data {path}: put the shared folder beside the repo or set "
+                    "DANGOL_SHARED_DATA", required_by="DANGOL_REQUIRE_DATA")
+    return path
 
 
 def is_postgres() -> bool:

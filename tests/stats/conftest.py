@@ -8,18 +8,12 @@ import numpy as np
 import pytest
 
 from dangol.stats.purchases import PurchaseSummary
-
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-CDNOW = DATA / "cdnow"
+from tests.conftest import shared_data
 
 
 def cdnow_file(name: str) -> Path:
-    """A CDNOW file; a missing one fails the test (these results must be checked)."""
-    path = CDNOW / name
-    assert path.is_file(), (
-        f"missing test data {path}: the shared data folder must sit beside the repo"
-    )
-    return path
+    """A CDNOW file of the shared data folder (see tests.conftest.shared_data)."""
+    return shared_data("cdnow", name)
 
 
 @pytest.fixture(scope="session")

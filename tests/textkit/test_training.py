@@ -8,14 +8,7 @@ import pytest
 from dangol.textkit import model as model_module
 from dangol.textkit.pipeline import analyze_many
 from dangol.textkit.training import fit_platt, load_amazon, load_nsmc, split_of, train
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
-def _require(path: Path) -> Path:
-    if not path.exists():
-        pytest.fail(f"shared training data missing: {path}")
-    return path
+from tests.conftest import shared_data
 
 
 def test_split_is_deterministic_and_proportional() -> None:
@@ -34,10 +27,10 @@ def test_platt_recovers_a_known_calibration() -> None:
 
 
 def test_training_smoke_korean(tmp_path: Path) -> None:
-    """The only test that needs ../shared/data; it fails (not skips) without it."""
-    data = _require(SHARED / "nsmc" / "ratings_train.txt")
+    """The only textkit test that needs the shared data (see tests.conftest.shared_data)."""
+    data = shared_data("nsmc", "ratings_train.txt")
     assert {e.label for e in load_nsmc(data, limit=500)} == {0, 1}
-    en = load_amazon(_require(SHARED / "amazon-multidomain"), limit=400)
+    en = load_amazon(shared_data("amazon-multidomain"), limit=400)
     assert {e.label for e in en} == {0, 1} and any(e.aux for e in en)
     messages: list[str] = []
     report = train("ko", tmp_path, data, limit=3000, log=messages.append, max_iter=60)
