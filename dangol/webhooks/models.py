@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangol.core.models import TimeStampedModel
 
@@ -67,7 +68,7 @@ class DeliveryStatus(models.TextChoices):
 
 
 class DeliveryKind(models.TextChoices):
-    LIVE = "live", _("Live")
+    LIVE = "live", pgettext_lazy("webhook delivery", "Live")
     REPLAY = "replay", _("Replay")
     TEST = "test", _("Test")
 
