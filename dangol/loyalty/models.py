@@ -54,11 +54,22 @@ class Program(TimeStampedModel):
         _("daily earning cap per customer"),
         null=True,
         blank=True,
-        help_text=_("Most points one customer can earn from orders and actions in one day."),
+        help_text=_(
+            "Most points one customer can earn from orders and actions in one day. "
+            "Points taken back by a refund free their share of that day's cap."
+        ),
     )
     survey_points = models.PositiveIntegerField(_("points for completing a survey"), default=0)
     review_points = models.PositiveIntegerField(_("points for a review"), default=0)
-    referral_points = models.PositiveIntegerField(_("points for a referral"), default=0)
+    referral_points = models.PositiveIntegerField(
+        _("points for a referral"),
+        default=0,
+        help_text=_(
+            "Given to the referrer on the newcomer's first order, spendable after the "
+            "pending period. If that order is refunded or cancelled the points are taken "
+            "back (already spent points become debt) and the newcomer's next order counts."
+        ),
+    )
     birthday_points = models.PositiveIntegerField(_("birthday points"), default=0)
     tier_period_days = models.PositiveIntegerField(
         _("tier qualification period (days)"),
@@ -300,13 +311,25 @@ class EarnRule(TimeStampedModel):
 
 
 class Event(TimeStampedModel):
-    """A first-come event (선착순): the first ``capacity`` customers who claim get points."""
+    """A first-come event (선착순): the first ``capacity`` customers who claim get the prize.
+
+    The prize is ``points``, a coupon of ``coupon_campaign``, or both. Closing
+    an event sets ``ends_at`` to the closing time.
+    """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="events")
     name = models.CharField(_("name"), max_length=100)
     capacity = models.PositiveIntegerField(_("winners"))
     claimed = models.PositiveIntegerField(_("claimed"), default=0)
     points = models.PositiveIntegerField(_("points per winner"), default=0)
+    coupon_campaign = models.ForeignKey(
+        "CouponCampaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("coupon per winner"),
+    )
     starts_at = models.DateTimeField(_("from"), null=True, blank=True)
     ends_at = models.DateTimeField(_("until"), null=True, blank=True)
 
@@ -327,6 +350,9 @@ class Claim(models.Model):
     position = models.PositiveIntegerField()
     entry = models.ForeignKey(
         Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    coupon = models.ForeignKey(
+        "Coupon", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
 
@@ -519,13 +545,21 @@ class TierChange(models.Model):
 
 
 class Referral(models.Model):
-    """One customer brought another; the referrer earns when the newcomer's first order arrives."""
+    """One customer brought another; the referrer earns when the newcomer's first order arrives.
+
+    ``order`` is the newcomer's order that earned the reward (``entry``); when
+    that order is refunded or cancelled the reward is reversed and both are
+    cleared (see ``dangol.loyalty.services.referrals``).
+    """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="referrals")
     referrer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     referred = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     entry = models.ForeignKey(
         Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    order = models.ForeignKey(
+        "customers.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
 

@@ -5,6 +5,13 @@ imports alike); the receiver queues ``apply_orders`` after commit. It is
 idempotent: an order earns under the key ``order:<pk>`` once, and is reversed
 under ``reverse:order:<pk>`` once when its status becomes refunded or cancelled.
 An order whose content changes after it earned keeps the points it first earned.
+A refund also takes back the referral reward the order earned for a referrer
+(see ``referrals``).
+
+The daily cap counts the points earned (before debt) from orders and actions
+in one business day, leaving out earnings that were reversed since: a refund
+frees its part of the day's cap for later earnings that day. Earnings already
+cut by the cap are not topped up afterwards.
 """
 
 from dataclasses import dataclass, field
@@ -28,7 +35,6 @@ from dangol.loyalty.models import (
     EntryKind,
     Lot,
     Program,
-    Referral,
     Source,
 )
 from dangol.loyalty.services.ledger import (
@@ -39,6 +45,7 @@ from dangol.loyalty.services.ledger import (
     reverse_locked,
     run_once,
 )
+from dangol.loyalty.services.referrals import reverse_referrals, reward_referrals
 
 REFUNDED = {OrderStatus.REFUNDED.value, OrderStatus.CANCELLED.value}
 
@@ -126,13 +133,15 @@ def apply_orders(
         placed = [o for o in orders if o.status not in REFUNDED]
         _earn_for_orders(program, placed, rules, at, actor, result)
         if placed and program.referral_points:
-            reward_referrals(referred_pks={o.customer_pk for o in placed}, actor=actor)
-        for order in orders:
-            if order.status in REFUNDED:
-                if reverse_order(program=program, order_pk=order.pk, at=at, actor=actor):
-                    result.reversed += 1
-                else:
-                    result.skipped += 1
+            reward_referrals(referred_pks={o.customer_pk for o in placed}, actor=actor, at=at)
+        refunded = [o.pk for o in orders if o.status in REFUNDED]
+        for order_pk in refunded:
+            if reverse_order(program=program, order_pk=order_pk, at=at, actor=actor):
+                result.reversed += 1
+            else:
+                result.skipped += 1
+        if refunded:
+            reverse_referrals(program=program, order_pks=refunded, actor=actor, at=at)
     return result
 
 
@@ -251,6 +260,7 @@ def _earned_today(program: Program, account_pks: list[int], at: datetime) -> dic
             entry__kind=EntryKind.EARN,
             entry__at__gte=start,
             entry__at__lt=start + timedelta(days=1),
+            entry__reversals__isnull=True,
         )
         .values_list("account_id")
         .annotate(total=Sum("points"))
@@ -333,19 +343,3 @@ def award_action(
             capped=capped_amount(account, program=program, amount=points, source=source, at=at),
         ),
     )
-
-
-def reward_referrals(*, referred_pks: set[int], actor: Actor = SYSTEM) -> int:
-    """Award referrers whose newcomers now have a placed order; once per referral."""
-    rewarded = 0
-    for referral in Referral.objects.filter(referred_id__in=referred_pks, entry__isnull=True):
-        entry = award_action(
-            source=Source.REFERRAL,
-            ref=str(referral.pk),
-            customer_pk=referral.referrer_id,
-            actor=actor,
-        )
-        if entry is not None:
-            Referral.objects.filter(pk=referral.pk, entry__isnull=True).update(entry=entry)
-            rewarded += 1
-    return rewarded

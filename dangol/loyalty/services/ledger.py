@@ -519,7 +519,8 @@ def capped_amount(
     """Points allowed under the program's daily cap, or None when there is no cap.
 
     The cap counts the points earned (before debt) from orders and actions in
-    the business day of ``at``; manual adjustments are not capped.
+    the business day of ``at``, leaving out earnings reversed since (a refund
+    frees its share of the day's cap); manual adjustments are not capped.
     """
     if program.daily_earn_cap is None or source in {Source.MANUAL, Source.SYSTEM}:
         return None
@@ -530,6 +531,7 @@ def capped_amount(
             entry__kind=EntryKind.EARN,
             entry__at__gte=start,
             entry__at__lt=start + timedelta(days=1),
+            entry__reversals__isnull=True,
         ).values_list("points", flat=True)
     )
     return max(0, min(amount, program.daily_earn_cap - earned))
