@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "dangol.surveys",
     "dangol.loyalty",
     "dangol.feedback",
+    "dangol.cases",
     "dangol.web",
 ]
 
@@ -259,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
     "survey-reminders": {
         "task": "dangol.surveys.tasks.send_reminders_task",
         "schedule": crontab(minute=40),
+    },
+    # Escalates open cases past their due time (SLA) and mails their assignees.
+    "escalate-overdue-cases": {
+        "task": "dangol.cases.tasks.escalate_overdue_cases_task",
+        "schedule": 300.0,
     },
 }
 

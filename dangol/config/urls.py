@@ -17,6 +17,7 @@ urlpatterns = [
     path("loyalty/", include("dangol.loyalty.urls")),
     path("engagement/", include("dangol.engagement.urls")),
     path("webhooks/", include("dangol.webhooks.urls")),
+    path("cases/", include("dangol.cases.urls")),
     path("", include("dangol.surveys.public_urls")),
     path("", include("dangol.web.urls")),
 ]

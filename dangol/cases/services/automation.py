@@ -1,0 +1,199 @@
+"""Cases opened and escalated without a person: rules on completed survey responses,
+and the SLA sweep.
+
+Opening is idempotent: the database allows one case per (response, rule), so a
+completion handled twice, or by two workers at once, opens one case.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangol.accounts.actors import SYSTEM
+from dangol.cases import sla
+from dangol.cases.models import (
+    CONDITION_SCALES,
+    OPEN_STATUSES,
+    Case,
+    CaseRule,
+    Condition,
+    EventKind,
+    Source,
+    Status,
+)
+from dangol.cases.services.events import publish_created, record_event
+from dangol.feedback import selectors as feedback_selectors
+from dangol.surveys import results as survey_results
+from dangol.surveys.models import Response
+
+logger = logging.getLogger(__name__)
+
+#: Cases the SLA sweep escalates per run; the next run takes the rest.
+ESCALATION_BATCH = 500
+SUMMARY_LENGTH = 120
+
+
+def rules_for_survey(survey_pk: int, *, text: bool) -> QuerySet[CaseRule]:
+    """Active rules that apply to a survey (rules without surveys apply to all)."""
+    rules = CaseRule.objects.filter(active=True).filter(
+        Q(surveys__isnull=True) | Q(surveys__pk=survey_pk)).distinct()
+    if text:
+        return rules.filter(condition=Condition.NEGATIVE_TEXT)
+    return rules.exclude(condition=Condition.NEGATIVE_TEXT)
+
+
+def has_text_rules(survey_pk: int) -> bool:
+    return rules_for_survey(survey_pk, text=True).exists()
+
+
+def _completed(response_pk: int, *, completing: bool = False) -> Response | None:
+    responses = Response.objects.select_related("survey", "version", "customer")
+    if not completing:
+        responses = responses.filter(status=Response.Status.COMPLETED)
+    return responses.filter(pk=response_pk).first()
+
+
+def _scores(response: Response, question_type: str) -> list[int]:
+    types = {q.get("key"): q.get("type")
+             for q in (response.version.definition or {}).get("questions", [])}
+    return [value for key, value in response.answers.items()
+            if types.get(key) == question_type and isinstance(value, int)
+            and not isinstance(value, bool)]
+
+
+def score_reason(rule: CaseRule, response: Response) -> str | None:
+    """Why ``rule`` opens a case for ``response`` (e.g. "NPS 3 (at most 6)"), or None."""
+    question_type, _low, _high = CONDITION_SCALES[rule.condition]
+    scores = _scores(response, question_type)
+    if not scores or rule.threshold is None:
+        return None
+    if rule.condition == Condition.CES_AT_LEAST:
+        worst = max(scores)
+        hit = worst >= rule.threshold
+        limit = _("at least %(n)d") % {"n": rule.threshold}
+    else:
+        worst = min(scores)
+        hit = worst <= rule.threshold
+        limit = _("at most %(n)d") % {"n": rule.threshold}
+    if not hit:
+        return None
+    return f"{question_type.upper()} {worst} ({limit})"
+
+
+def open_cases_for_response(*, response_pk: int, completing: bool = False) -> list[Case]:
+    """Open a case for each active score rule (NPS, CSAT, CES) that a completed
+    response meets. Returns the cases opened now; none for rules that already
+    opened one for this response. Safe to call twice and concurrently; call
+    inside or outside a transaction.
+
+    ``completing`` is for the ``response_completed`` receiver: the signal is sent
+    in the completing transaction before the response's status is stored.
+    """
+    response = _completed(response_pk, completing=completing)
+    if response is None:
+        return []
+    opened = []
+    for rule in rules_for_survey(response.survey_id, text=False).select_related(
+            "default_assignee"):
+        reason = score_reason(rule, response)
+        if reason is None:
+            continue
+        subject = _("%(reason)s in “%(survey)s”") % {"reason": reason,
+                                                     "survey": response.survey.name}
+        case = _open_for_rule(rule, response, subject=subject, reason=reason)
+        if case is not None:
+            opened.append(case)
+    return opened
+
+
+def open_cases_for_text(*, response_pk: int) -> list[Case]:
+    """Open a case for each active negative-text rule whose response has a written
+    answer analysed as negative. Run after the answers are analysed; safe to run
+    twice and concurrently."""
+    response = _completed(response_pk)
+    if response is None:
+        return []
+    rules = list(rules_for_survey(response.survey_id, text=True)
+                 .select_related("default_assignee"))
+    if not rules:
+        return []
+    answers = list(survey_results.text_answers(response_pk=response.pk))
+    analyses = feedback_selectors.analyses_by_answer(a.pk for a in answers)
+    negative = [analyses[a.pk] for a in answers
+                if a.pk in analyses and analyses[a.pk].sentiment == "negative"]
+    if not negative:
+        return []
+    text = negative[0].masked_text
+    short = text if len(text) <= SUMMARY_LENGTH else text[:SUMMARY_LENGTH - 1] + "…"
+    subject = _("Negative comment in “%(survey)s”") % {"survey": response.survey.name}
+    reason = _("Negative comment: %(text)s") % {"text": short}
+    opened = []
+    for rule in rules:
+        case = _open_for_rule(rule, response, subject=subject, reason=reason)
+        if case is not None:
+            opened.append(case)
+    return opened
+
+
+def _open_for_rule(rule: CaseRule, response: Response, *, subject: str,
+                   reason: str) -> Case | None:
+    if Case.objects.filter(response=response, rule=rule).exists():
+        return None
+    now = timezone.now()
+    assignee = rule.default_assignee
+    if assignee is not None and not (assignee.is_active and assignee.has_perm("cases.work")):
+        assignee = None
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                customer_id=response.customer_id, source=Source.SURVEY_RESPONSE,
+                response=response, rule=rule, subject=subject[:200], reason=reason,
+                priority=rule.priority, assignee=assignee,
+                due_at=sla.due_at(rule.priority, now))
+            record_event(case, kind=EventKind.CREATED, actor=SYSTEM, new=Status.NEW,
+                         detail=_("Rule “%(rule)s”: %(reason)s")
+                         % {"rule": rule.name, "reason": reason})
+            if assignee is not None:
+                record_event(case, kind=EventKind.ASSIGNED, actor=SYSTEM, new=assignee.email)
+            publish_created(case)
+    except IntegrityError:
+        # Another run opened this rule's case for the response first; it stands.
+        return None
+    return case
+
+
+def overdue_cases(now: datetime) -> QuerySet[Case]:
+    return Case.objects.filter(status__in=OPEN_STATUSES, due_at__lt=now)
+
+
+def escalate_overdue_cases(*, now: datetime | None = None,
+                           limit: int = ESCALATION_BATCH) -> list[int]:
+    """Mark open cases past their due time as escalated, each in its own short
+    transaction with a history row. Returns the ids escalated now (a case is
+    escalated once until its due time moves). Safe to run twice and concurrently.
+    """
+    now = now or timezone.now()
+    pks = list(overdue_cases(now).filter(escalated_at__isnull=True)
+               .order_by("due_at", "pk").values_list("pk", flat=True)[:limit])
+    escalated = []
+    for pk in pks:
+        with transaction.atomic():
+            case = (overdue_cases(now).filter(pk=pk, escalated_at__isnull=True)
+                    .select_for_update().first())
+            if case is None:
+                continue
+            case.escalated_at = now
+            case.save(update_fields=["escalated_at", "updated_at"])
+            record_event(case, kind=EventKind.ESCALATED, actor=SYSTEM,
+                         new=case.due_at.isoformat(),
+                         detail=_("Due %(due)s, not resolved.")
+                         % {"due": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")})
+        escalated.append(pk)
+    return escalated
+
