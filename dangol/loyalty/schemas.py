@@ -91,6 +91,7 @@ class EventIn(Schema):
     points: int = 0
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    coupon_campaign_id: int | None = Field(None, description="winners also get a coupon of it")
 
 
 class EventOut(Schema):
@@ -101,6 +102,7 @@ class EventOut(Schema):
     points: int
     starts_at: datetime | None
     ends_at: datetime | None
+    coupon_campaign_id: int | None = None
 
 
 class ClaimIn(Schema):

@@ -11,14 +11,17 @@ from django.utils import timezone
 from dangol.customers.models import Customer, Order, OrderLine, OrderStatus
 from dangol.loyalty.models import (
     Account,
+    Claim,
     Coupon,
     CouponCampaign,
+    CouponUse,
     EarnRule,
     Entry,
     EntryKind,
     Event,
     Lot,
     Program,
+    Source,
     Tier,
     TierChange,
 )
@@ -281,4 +284,97 @@ def coupon_campaigns(*, program: Program) -> QuerySet[CouponCampaign]:
         CouponCampaign.objects.filter(program=program)
         .annotate(issued=Count("coupons", distinct=True))
         .order_by("-active", "-pk")
+    )
+
+
+def campaign_state(campaign: CouponCampaign, at: datetime | None = None) -> str:
+    """``ended``, ``paused``, ``scheduled`` or ``running``."""
+    at = at or timezone.now()
+    if campaign.ends_at is not None and campaign.ends_at <= at:
+        return "ended"
+    if not campaign.active:
+        return "paused"
+    if campaign.starts_at is not None and campaign.starts_at > at:
+        return "scheduled"
+    return "running"
+
+
+def find_campaign(*, campaign_id: int) -> CouponCampaign | None:
+    return CouponCampaign.objects.filter(pk=campaign_id).first()
+
+
+@dataclass(frozen=True)
+class CampaignStats:
+    issued: int  # codes
+    issued_to_customers: int
+    redeemed: int  # confirmed uses
+    reserved: int  # held by a checkout now
+    discount_given: Decimal  # confirmed
+    rewards_bought: int  # bought with points from the catalogue
+
+
+def campaign_stats(*, campaign: CouponCampaign) -> CampaignStats:
+    codes = Coupon.objects.filter(campaign=campaign).aggregate(
+        issued=Count("pk"), personal=Count("pk", filter=Q(customer__isnull=False))
+    )
+    uses = CouponUse.objects.filter(coupon__campaign=campaign).aggregate(
+        redeemed=Count("pk", filter=Q(status=CouponUse.Status.CONFIRMED)),
+        reserved=Count("pk", filter=Q(status=CouponUse.Status.RESERVED)),
+        given=Sum("discount", filter=Q(status=CouponUse.Status.CONFIRMED)),
+    )
+    bought = Entry.objects.filter(
+        kind=EntryKind.REDEEM,
+        source=Source.REWARD,
+        source_ref=str(campaign.pk),
+        reversals__isnull=True,
+    ).count()
+    return CampaignStats(
+        issued=codes["issued"],
+        issued_to_customers=codes["personal"],
+        redeemed=uses["redeemed"],
+        reserved=uses["reserved"],
+        discount_given=uses["given"] or Decimal(0),
+        rewards_bought=bought,
+    )
+
+
+def campaign_coupons(*, campaign: CouponCampaign) -> QuerySet[Coupon]:
+    return Coupon.objects.filter(campaign=campaign).select_related("customer").order_by("-pk")
+
+
+def list_events(*, program: Program) -> QuerySet[Event]:
+    return Event.objects.filter(program=program).select_related("coupon_campaign").order_by("-pk")
+
+
+def event_state(event: Event, at: datetime | None = None) -> str:
+    """``closed``, ``sold_out``, ``scheduled`` or ``open``."""
+    at = at or timezone.now()
+    if event.ends_at is not None and event.ends_at <= at:
+        return "closed"
+    if event.claimed >= event.capacity:
+        return "sold_out"
+    if event.starts_at is not None and event.starts_at > at:
+        return "scheduled"
+    return "open"
+
+
+def event_claims(*, event: Event) -> QuerySet[Claim]:
+    return (
+        Claim.objects.filter(event=event)
+        .select_related("customer", "entry", "coupon")
+        .order_by("position")
+    )
+
+
+def find_event(*, event_id: int) -> Event | None:
+    return Event.objects.filter(pk=event_id).select_related("coupon_campaign").first()
+
+
+def open_campaigns(*, program: Program, at: datetime | None = None) -> QuerySet[CouponCampaign]:
+    """Campaigns that are running (or scheduled): the ones an event may give out."""
+    at = at or timezone.now()
+    return (
+        CouponCampaign.objects.filter(program=program, active=True)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        .order_by("name", "pk")
     )

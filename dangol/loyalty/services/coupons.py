@@ -75,6 +75,13 @@ def issue_coupon(
         )
         if earlier is not None:
             return earlier
+    return create_coupon(campaign=campaign, customer_pk=customer_pk, issue_key=issue_key, at=at)
+
+
+def create_coupon(
+    *, campaign: CouponCampaign, customer_pk: int | None, issue_key: str, at: datetime
+) -> Coupon:
+    """Write one new code (callers check permission and repeats)."""
     expires_at = at + timedelta(days=campaign.valid_days) if campaign.valid_days else None
     return Coupon.objects.create(
         campaign=campaign,
@@ -117,12 +124,14 @@ def _check(
     campaign = coupon.campaign
     if amount < 0:
         raise ValidationFailed([FieldProblem("order_amount", _("Must not be negative."))])
-    if not campaign.active or (campaign.starts_at and at < campaign.starts_at):
-        raise _refuse("coupon_not_started", _("This coupon cannot be used yet."))
     if (campaign.ends_at and at >= campaign.ends_at) or (
         coupon.expires_at and at >= coupon.expires_at
     ):
         raise _refuse("coupon_expired", _("This coupon has expired."))
+    if not campaign.active:
+        raise _refuse("coupon_paused", _("This coupon cannot be used for now."))
+    if campaign.starts_at and at < campaign.starts_at:
+        raise _refuse("coupon_not_started", _("This coupon cannot be used yet."))
     if currency.upper() != campaign.currency:
         raise _refuse("currency_mismatch", _("This coupon is for another currency."))
     if campaign.member_only and customer_pk is None:
@@ -338,14 +347,7 @@ def buy_reward(
         )
         if earlier is not None:
             return earlier
-        expires_at = at + timedelta(days=campaign.valid_days) if campaign.valid_days else None
-        return Coupon.objects.create(
-            campaign=campaign,
-            code=new_code(),
-            customer_id=customer_pk,
-            issue_key=issue_key,
-            expires_at=expires_at,
-        )
+        return create_coupon(campaign=campaign, customer_pk=customer_pk, issue_key=issue_key, at=at)
 
 
 def issue_automatic_coupons(*, at: datetime | None = None) -> int:

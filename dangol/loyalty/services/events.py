@@ -1,4 +1,7 @@
-"""First-come events (선착순): exactly ``capacity`` winners, each customer at most once."""
+"""First-come events (선착순): exactly ``capacity`` winners, each customer at most once.
+
+A winner gets the event's points, a personal coupon of its campaign, or both.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,8 +13,9 @@ from django.utils.translation import gettext as _
 from dangol.accounts.actors import Actor
 from dangol.accounts.services import record_audit, require
 from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
-from dangol.loyalty.models import Claim, Event, Source
+from dangol.loyalty.models import Claim, CouponCampaign, Event, Source
 from dangol.loyalty.selectors import one_or_none
+from dangol.loyalty.services.coupons import create_coupon
 from dangol.loyalty.services.ledger import default_program, earn_into, lock_account
 
 
@@ -26,24 +30,56 @@ class ClaimResult:
     created: bool  # False: this customer had already claimed
 
 
+MAX_WINNERS = 1_000_000
+MAX_POINTS = 1_000_000_000
+
+
 def create_event(
     *,
     actor: Actor,
     name: str,
     capacity: int,
-    points: int,
+    points: int = 0,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
+    coupon_campaign_id: int | None = None,
+    at: datetime | None = None,
 ) -> Event:
-    """Create a first-come event. Raises ValidationFailed naming the field."""
+    """Create a first-come event whose winners get ``points``, a coupon, or both.
+
+    Raises ValidationFailed naming each bad field (nothing is created).
+    """
     require(actor, "loyalty.manage")
+    at = at or timezone.now()
     problems = []
     if not name.strip():
         problems.append(FieldProblem("name", _("This field is required.")))
-    if capacity <= 0:
-        problems.append(FieldProblem("capacity", _("Must be a whole number above zero.")))
-    if points < 0:
-        problems.append(FieldProblem("points", _("Must not be negative.")))
+    elif len(name.strip()) > 100:
+        problems.append(FieldProblem("name", _("At most 100 characters.")))
+    if not 1 <= capacity <= MAX_WINNERS:
+        problems.append(
+            FieldProblem(
+                "capacity",
+                _("A whole number from 1 to %(max)s.") % {"max": f"{MAX_WINNERS:,}"},
+            )
+        )
+    if not 0 <= points <= MAX_POINTS:
+        problems.append(
+            FieldProblem(
+                "points", _("A whole number from 0 to %(max)s.") % {"max": f"{MAX_POINTS:,}"}
+            )
+        )
+    campaign = None
+    if coupon_campaign_id is not None:
+        campaign = CouponCampaign.objects.filter(pk=coupon_campaign_id).first()
+        if campaign is None:
+            problems.append(FieldProblem("coupon_campaign", _("No such coupon campaign.")))
+        elif not campaign.active or (campaign.ends_at is not None and campaign.ends_at <= at):
+            problems.append(
+                FieldProblem("coupon_campaign", _("This coupon campaign is paused or ended."))
+            )
+    if points == 0 and coupon_campaign_id is None:
+        problems.append(FieldProblem("points", _("Give points, a coupon, or both.")))
     if starts_at and ends_at and ends_at <= starts_at:
         problems.append(FieldProblem("ends_at", _("Must be after the start.")))
     if problems:
@@ -56,13 +92,32 @@ def create_event(
             points=points,
             starts_at=starts_at,
             ends_at=ends_at,
+            coupon_campaign=campaign,
         )
         record_audit(
             actor=actor,
             action="create",
             obj=event,
-            fields=["name", "capacity", "points", "starts_at", "ends_at"],
+            fields=["name", "capacity", "points", "starts_at", "ends_at", "coupon_campaign"],
         )
+    return event
+
+
+def close_event(*, actor: Actor, event_id: int, at: datetime | None = None) -> Event:
+    """Close an event now: later claims get ``event_closed``; the winners keep their prize.
+
+    Closing twice is harmless. Writes an audit row. Raises NotFound (``unknown_event``).
+    """
+    require(actor, "loyalty.manage")
+    at = at or timezone.now()
+    with transaction.atomic():
+        event = Event.objects.select_for_update().filter(pk=event_id).first()
+        if event is None:
+            raise NotFound(_("No such event."), code="unknown_event")
+        if event.ends_at is None or event.ends_at > at:
+            event.ends_at = at
+            event.save(update_fields=["ends_at", "updated_at"])
+            record_audit(actor=actor, action="close", obj=event, fields=["ends_at"])
     return event
 
 
@@ -83,7 +138,7 @@ def claim_event(
     """
     require(actor, "loyalty.transact")
     at = at or timezone.now()
-    event = Event.objects.select_related("program").filter(pk=event_id).first()
+    event = Event.objects.select_related("program", "coupon_campaign").filter(pk=event_id).first()
     if event is None:
         raise NotFound(_("No such event."), code="unknown_event")
     if (event.starts_at and at < event.starts_at) or (event.ends_at and at >= event.ends_at):
@@ -112,11 +167,24 @@ def claim_event(
                 key=f"event:{event.pk}:{customer_pk}",
                 reason=event.name,
             )
+        coupon = None
+        if event.coupon_campaign_id is not None:
+            coupon = create_coupon(
+                campaign=event.coupon_campaign,
+                customer_pk=customer_pk,
+                issue_key=f"event:{event.pk}",
+                at=at,
+            )
         position = _take_place(event.pk)
         if position is None:
             raise SoldOut(_("Sorry, all places have been taken."))
         claim = Claim.objects.create(
-            event=event, customer_id=customer_pk, position=position, entry=entry, at=at
+            event=event,
+            customer_id=customer_pk,
+            position=position,
+            entry=entry,
+            coupon=coupon,
+            at=at,
         )
     return ClaimResult(claim, True)
 
