@@ -45,6 +45,7 @@ from django.db.models.lookups import (
 )
 from django.utils import timezone
 
+from dangol.cases.models import OPEN_STATUSES, Case
 from dangol.customers.models import Consent, Order, OrderLine, OrderStatus
 from dangol.loyalty.models import Account, Tier
 from dangol.segments.rules import NEGATIVE_OPS, NPS_CATEGORIES, Group, Rule
@@ -321,6 +322,14 @@ def _last_csat(rule: Rule, context: Context) -> Q:
     return _expression(last, rule.op, rule.value, nullable=True)
 
 
+def _open_cases(rule: Rule, context: Context) -> Q:
+    """The number of the customer's cases still needing work (new, open, pending)."""
+    count = (Case.objects.filter(customer=OuterRef("pk"), status__in=OPEN_STATUSES)
+             .order_by().values("customer").annotate(n=Count("pk")).values("n"))
+    expr = Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
+    return _expression(expr, rule.op, rule.value, nullable=False)
+
+
 def _loyalty_tier(rule: Rule, context: Context) -> Q:
     """The tier of the customer's loyalty account (in any program), by tier name.
 
@@ -354,6 +363,7 @@ _COMPILERS: dict[str, Callable[[Rule, Context], Q]] = {
     "consent": _consent,
     "nps_category": _nps_category,
     "last_csat": _last_csat,
+    "open_cases": _open_cases,
     "loyalty_tier": _loyalty_tier,
 }
 

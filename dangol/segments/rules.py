@@ -142,6 +142,10 @@ FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
               help=_("The latest completed survey response with an NPS question.")),
     FieldSpec("last_csat", _("last CSAT answer (1-5)"), Kind.INTEGER, _SATISFACTION,
               minimum=1, maximum=5),
+    FieldSpec("open_cases", _("open complaint cases"), Kind.INTEGER, _SATISFACTION, minimum=0,
+              maximum=100_000,
+              help=_("Cases that are new, open or waiting for the customer; "
+                     "“at least 1” finds customers with an open complaint.")),
     FieldSpec("consent", _("consent granted"), Kind.TAG, _CONSENT, tuple(_consent_choices()),
               help=_("Channel and purpose, e.g. email:ad.")),
     FieldSpec("loyalty_tier", _("loyalty tier"), Kind.RANKED, _LOYALTY,
