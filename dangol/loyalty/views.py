@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dangol.accounts.actors import actor_from_request
 from dangol.core.errors import DomainError, ValidationFailed
@@ -352,7 +353,11 @@ def _issue(request: HttpRequest, campaign: CouponCampaign, form: IssueForm) -> b
         return False
     messages.success(
         request,
-        _("%(issued)s codes issued (%(already)s customers already had one from this issue).")
+        ngettext(
+            "%(issued)s code issued (%(already)s customers already had one from this issue).",
+            "%(issued)s codes issued (%(already)s customers already had one from this issue).",
+            result.issued,
+        )
         % {"issued": f"{result.issued:,}", "already": f"{result.already:,}"},
     )
     return True
