@@ -194,6 +194,24 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
 
+    def _label(self, value: str) -> str:
+        labels: dict[str, type[models.TextChoices]] = {
+            EventKind.STATUS: Status, EventKind.CREATED: Status, EventKind.REOPENED: Status,
+            EventKind.PRIORITY: Priority, EventKind.RESOLVED: ResolutionCode}
+        choices = labels.get(self.kind)
+        if value and choices is not None and value in choices.values:
+            return str(choices(value).label)
+        return value
+
+    @property
+    def old_display(self) -> str:
+        """The old value for people: a status, priority or resolution by its label."""
+        return self._label(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return self._label(self.new_value)
+
 
 class CaseNote(TimeStampedModel):
     """An internal note: seen by staff only, never sent to the customer."""

@@ -15,6 +15,7 @@ from dangol.accounts.models import User
 from dangol.accounts.permissions import role_has
 from dangol.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseNote, CaseRule, Status
 from dangol.feedback import selectors as feedback_selectors
+from dangol.feedback.models import Sentiment
 from dangol.surveys.definition import QuestionType, localized
 from dangol.surveys.models import Answer, Response, SurveyVersion
 
@@ -111,6 +112,10 @@ class AnswerLine:
     value: str
     kind: str  # the question type
     sentiment: str = ""
+
+    @property
+    def sentiment_label(self) -> str:
+        return str(Sentiment(self.sentiment).label) if self.sentiment else ""
 
 
 def response_answers(response: Response, language: str) -> list[AnswerLine]:

@@ -29,7 +29,7 @@ from dangol.cases.models import (
     Status,
 )
 from dangol.cases.services.events import publish_created, publish_resolved, record_event
-from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
+from dangol.core.errors import FieldProblem, NotFound, ValidationFailed
 from dangol.customers.models import Customer
 
 WORK = "cases.work"
@@ -321,9 +321,3 @@ def update_case(*, actor: Actor, case_pk: int, status: str | None = None,
                 case = change_status(actor=actor, case_pk=case.pk, status=status)
     return case
 
-
-def ensure_workable(case: Case) -> None:
-    if not case.is_open:
-        raise DomainError(_("The case is %(status)s; reopen it first.")
-                          % {"status": case.get_status_display()}, code="case_not_open",
-                          status=409)
