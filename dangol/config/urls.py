@@ -14,6 +14,7 @@ urlpatterns = [
     path("customers/", include("dangol.customers.urls")),
     path("segments/", include("dangol.segments.urls")),
     path("surveys/", include("dangol.surveys.urls")),
+    path("feedback/", include("dangol.feedback.urls")),
     path("loyalty/", include("dangol.loyalty.urls")),
     path("engagement/", include("dangol.engagement.urls")),
     path("webhooks/", include("dangol.webhooks.urls")),

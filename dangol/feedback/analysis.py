@@ -1,9 +1,11 @@
 """Analysing and storing customer text: language, sentiment, themes, keywords, masking.
 
 Analysis is CPU work done outside any transaction; storing the results is one
-short transaction. Running twice stores nothing twice: an answer that already
-has an analysis is skipped, and the one-to-one link from an analysis to its
-answer makes a concurrent second run fail cleanly and leave the first run's rows.
+short transaction. Themes come from the business taxonomy as it is when the
+analysis runs (see :func:`dangol.feedback.selectors.business_taxonomy`).
+Running twice stores nothing twice: an answer that already has an analysis is
+skipped, and the one-to-one link from an analysis to its answer makes a
+concurrent second run fail cleanly and leave the first run's rows.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.utils import timezone
 
 from dangol import textkit
-from dangol.feedback.models import TextAnalysis, ThemeMention
+from dangol.feedback import selectors
+from dangol.feedback.models import ReanalysisChunk, ReanalysisJob, TextAnalysis, ThemeMention
 from dangol.surveys import results as survey_results
 from dangol.surveys.models import Answer
 
@@ -90,7 +94,7 @@ def _pending(answers: QuerySet[Answer]) -> QuerySet[Answer]:
 def _analyse_and_store(answers: Sequence[Answer]) -> int:
     if not answers:
         return 0
-    found = textkit.analyze_many([a.text for a in answers])
+    found = textkit.analyze_many([a.text for a in answers], selectors.business_taxonomy())
     try:
         with transaction.atomic():
             analyses = TextAnalysis.objects.bulk_create([
@@ -113,3 +117,85 @@ def _analyse_and_store(answers: Sequence[Answer]) -> int:
         # Another worker stored these answers first; its rows stand.
         return 0
     return len(analyses)
+
+
+# --- finding themes again after a taxonomy change ---------------------------------------
+
+
+def plan_reanalysis(*, job_pk: int, chunk_size: int = BACKFILL_CHUNK) -> list[int]:
+    """Split the analysed answers into chunks of a queued re-analysis; returns chunk ids.
+
+    Safe to run twice: a job planned already returns its chunks not done yet.
+    """
+    with transaction.atomic():
+        job = ReanalysisJob.objects.select_for_update().filter(pk=job_pk).first()
+        if job is None:
+            return []
+        if job.status != ReanalysisJob.Status.QUEUED:
+            return list(job.chunks.filter(done=False).values_list("pk", flat=True))
+        analyses = TextAnalysis.objects.filter(answer__isnull=False).order_by("pk")
+        chunks: list[ReanalysisChunk] = []
+        after = 0
+        while pks := list(analyses.filter(pk__gt=after).values_list("pk", flat=True)
+                          [:chunk_size]):
+            chunks.append(ReanalysisChunk(job=job, first_pk=pks[0], last_pk=pks[-1],
+                                          size=len(pks)))
+            after = pks[-1]
+        ReanalysisChunk.objects.bulk_create(chunks)
+        job.answers_total = sum(c.size for c in chunks)
+        job.chunks_total = len(chunks)
+        job.status = ReanalysisJob.Status.RUNNING if chunks else ReanalysisJob.Status.DONE
+        job.finished_at = None if chunks else timezone.now()
+        job.save()
+        return list(job.chunks.order_by("first_pk").values_list("pk", flat=True))
+
+
+def reanalyse_chunk(*, chunk_pk: int) -> int:
+    """Find the themes of one chunk's answers again and replace their theme mentions.
+
+    The replacement of a chunk is one transaction (all its answers or none);
+    the overall sentiment, keywords and masked text stay. Returns how many
+    answers were re-analysed; 0 when the chunk was done already (safe to run
+    twice).
+    """
+    chunk = ReanalysisChunk.objects.filter(pk=chunk_pk, done=False).first()
+    if chunk is None:
+        return 0
+    rows = list(TextAnalysis.objects.filter(pk__gte=chunk.first_pk, pk__lte=chunk.last_pk,
+                                            answer__isnull=False)
+                .values_list("pk", "answer__text"))
+    found = textkit.analyze_many([text for _, text in rows], selectors.business_taxonomy())
+    themes = {pk: result.themes for (pk, _), result in zip(rows, found, strict=True)}
+    with transaction.atomic():
+        if not ReanalysisChunk.objects.filter(pk=chunk.pk, done=False).update(done=True):
+            return 0  # another worker finished this chunk first
+        # Lock the analyses so that none is deleted between reading and writing.
+        alive = dict(TextAnalysis.objects.select_for_update()
+                     .filter(pk__in=list(themes)).values_list("pk", "survey_id"))
+        ThemeMention.objects.filter(analysis_id__in=list(alive)).delete()
+        ThemeMention.objects.bulk_create([
+            ThemeMention(analysis_id=pk, survey_id=alive[pk], theme=theme.name,
+                         sentiment=theme.sentiment, score=theme.score)
+            for pk, found_themes in themes.items() if pk in alive
+            for theme in found_themes
+        ])
+        ReanalysisJob.objects.filter(pk=chunk.job_id).update(
+            answers_done=F("answers_done") + chunk.size, updated_at=timezone.now())
+        _finish_if_complete(chunk.job_id)
+    return len(alive)
+
+
+def _finish_if_complete(job_pk: int) -> None:
+    if not ReanalysisChunk.objects.filter(job_id=job_pk, done=False).exists():
+        ReanalysisJob.objects.filter(pk=job_pk, status=ReanalysisJob.Status.RUNNING).update(
+            status=ReanalysisJob.Status.DONE, finished_at=timezone.now(),
+            updated_at=timezone.now())
+
+
+def fail_reanalysis(*, chunk_pk: int, error: str) -> None:
+    """Mark the job of a chunk that could not be stored as failed; done chunks stay."""
+    job_pk = ReanalysisChunk.objects.filter(pk=chunk_pk).values_list("job_id", flat=True).first()
+    if job_pk is not None:
+        ReanalysisJob.objects.filter(pk=job_pk).update(
+            status=ReanalysisJob.Status.FAILED, error=error[:2000],
+            finished_at=timezone.now(), updated_at=timezone.now())

@@ -1,5 +1,9 @@
-"""Analysed customer text: one row per analysed text, one row per theme it mentions."""
+"""Analysed customer text (one row per text, one per theme it mentions), the business's
+theme taxonomy, and re-analysis runs after the taxonomy changes."""
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -69,7 +73,125 @@ class ThemeMention(models.Model):
         ]
         indexes = [
             models.Index(fields=["survey", "theme", "sentiment"]),
+            # Answers per theme across all surveys (the taxonomy page).
+            models.Index(fields=["theme"], name="theme_mention_theme"),
         ]
 
     def __str__(self) -> str:
         return f"{self.theme} {self.sentiment}"
+
+
+class ThemeTaxonomy(models.Model):
+    """The business's theme taxonomy: one row (pk 1), created from the default on first edit.
+
+    ``revision`` changes with every edit, so each process can keep a compiled
+    copy and rebuild it when the revision it holds is no longer the current one.
+    ``retired`` keeps the labels of deleted themes for mentions stored before.
+    """
+
+    SINGLETON_PK = 1
+
+    version = models.PositiveIntegerField(_("version"), default=1)
+    revision = models.UUIDField(default=uuid.uuid4)
+    retired = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("theme taxonomy")
+        verbose_name_plural = _("theme taxonomies")
+
+    def __str__(self) -> str:
+        return f"taxonomy v{self.version}"
+
+
+class TaxonomyTheme(models.Model):
+    """One theme of the business taxonomy: a stable key, labels and cue words per language."""
+
+    taxonomy = models.ForeignKey(ThemeTaxonomy, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(_("key"), max_length=40)
+    label_ko = models.CharField(_("Korean label"), max_length=40, blank=True)
+    label_en = models.CharField(_("English label"), max_length=40, blank=True)
+    cues_ko = models.JSONField(_("Korean cue words"), default=list, blank=True)
+    cues_en = models.JSONField(_("English cue words"), default=list, blank=True)
+    enabled = models.BooleanField(_("in use"), default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxonomy", "name"], name="taxonomy_theme_name_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def label(self, language: str) -> str:
+        """The label in ``language``, else the other language's, else the key."""
+        first, second = (self.label_en, self.label_ko) if language == "en" else (
+            self.label_ko, self.label_en)
+        return first or second or self.name
+
+
+class ReanalysisJob(TimeStampedModel):
+    """Finding the themes of already analysed answers again, after a taxonomy change.
+
+    Split into chunks that any worker takes; each chunk replaces the theme
+    mentions of its answers in one transaction.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+                              default=Status.QUEUED)
+    taxonomy_version = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    answers_total = models.PositiveIntegerField(default=0)
+    answers_done = models.PositiveIntegerField(default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("theme re-analysis")
+        verbose_name_plural = _("theme re-analyses")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"reanalysis {self.pk} {self.status}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def percent(self) -> int:
+        if not self.answers_total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, round(100 * self.answers_done / self.answers_total))
+
+
+class ReanalysisChunk(models.Model):
+    """Analyses with ids first_pk..last_pk of one re-analysis; ``done`` once replaced."""
+
+    job = models.ForeignKey(ReanalysisJob, on_delete=models.CASCADE, related_name="chunks")
+    first_pk = models.BigIntegerField()
+    last_pk = models.BigIntegerField()
+    size = models.PositiveIntegerField()
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "first_pk"], name="reanalysis_chunk_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.first_pk}-{self.last_pk}"

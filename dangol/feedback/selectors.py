@@ -1,15 +1,24 @@
-"""Reads of the feedback app: analysed texts, theme × sentiment counts, filters."""
+"""Reads of the feedback app: the business taxonomy, analysed texts, theme counts, filters."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from dangol import textkit
-from dangol.feedback.models import Sentiment, TextAnalysis, ThemeMention
+from dangol.feedback.models import (
+    ReanalysisJob,
+    Sentiment,
+    TaxonomyTheme,
+    TextAnalysis,
+    ThemeMention,
+    ThemeTaxonomy,
+)
 
 SENTIMENTS = [Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE]
 
@@ -27,18 +36,136 @@ class ThemeCount:
         return self.positive + self.neutral + self.negative
 
 
+@dataclass(frozen=True)
+class ThemeInfo:
+    """A theme of the business taxonomy as pages show it."""
+
+    name: str
+    label_ko: str
+    label_en: str
+    cues_ko: tuple[str, ...]
+    cues_en: tuple[str, ...]
+    enabled: bool = True
+    position: int = 0
+
+    def label(self, language: str) -> str:
+        first, second = (self.label_en, self.label_ko) if language == "en" else (
+            self.label_ko, self.label_en)
+        return first or second or self.name
+
+    def as_theme(self) -> textkit.Theme:
+        return textkit.Theme(self.name, {"ko": self.label_ko, "en": self.label_en},
+                             {"ko": self.cues_ko, "en": self.cues_en})
+
+
+@dataclass(frozen=True)
+class TaxonomySnapshot:
+    """The business taxonomy at one revision, with its compiled matcher.
+
+    ``taxonomy`` holds only the themes in use; ``themes`` all of them, in
+    order; ``retired`` the labels of deleted themes (by key).
+    """
+
+    revision: str
+    version: int
+    customised: bool
+    themes: tuple[ThemeInfo, ...]
+    retired: dict[str, dict[str, str]]
+    taxonomy: textkit.Taxonomy
+
+    def find(self, name: str) -> ThemeInfo | None:
+        return next((t for t in self.themes if t.name == name), None)
+
+    def labels(self, language: str) -> dict[str, str]:
+        """Label of every theme key this business ever had (deleted ones marked)."""
+        out = {t.name: t.label(language) for t in _default_infos()}
+        for name, labels in self.retired.items():
+            first, second = ("en", "ko") if language == "en" else ("ko", "en")
+            label = labels.get(first) or labels.get(second) or name
+            out[name] = _("%(label)s (deleted)") % {"label": label}
+        out.update({t.name: t.label(language) for t in self.themes})
+        return out
+
+
+def default_theme_infos() -> list[ThemeInfo]:
+    """The shipped default taxonomy as theme rows (what a business starts from)."""
+    return list(_default_infos())
+
+
+@cache
+def _default_infos() -> tuple[ThemeInfo, ...]:
+    return tuple(ThemeInfo(name=t.name, label_ko=t.labels.get("ko", ""),
+                           label_en=t.labels.get("en", ""), cues_ko=t.cues.get("ko", ()),
+                           cues_en=t.cues.get("en", ()), position=i)
+                 for i, t in enumerate(textkit.default_taxonomy().themes))
+
+
+def compile_taxonomy(themes: Iterable[ThemeInfo]) -> textkit.Taxonomy:
+    """A textkit taxonomy of the themes in use (possibly none)."""
+    return textkit.Taxonomy([t.as_theme() for t in themes if t.enabled])
+
+
+_DEFAULT_REVISION = "default"
+# One compiled taxonomy per process, rebuilt when the stored revision changes:
+# a worker picks up an edit at its next task without a restart.
+_snapshot: TaxonomySnapshot | None = None
+
+
+def taxonomy_snapshot() -> TaxonomySnapshot:
+    """The business taxonomy now: one small query, plus a rebuild after an edit."""
+    global _snapshot
+    row = ThemeTaxonomy.objects.filter(pk=ThemeTaxonomy.SINGLETON_PK).values_list(
+        "revision", "version", "retired").first()
+    revision = str(row[0]) if row else _DEFAULT_REVISION
+    held = _snapshot
+    if held is not None and held.revision == revision:
+        return held
+    if row is None:
+        infos = _default_infos()
+        snapshot = TaxonomySnapshot(revision, 0, False, infos, {}, textkit.default_taxonomy())
+    else:
+        infos = tuple(ThemeInfo(name=t.name, label_ko=t.label_ko, label_en=t.label_en,
+                                cues_ko=tuple(t.cues_ko), cues_en=tuple(t.cues_en),
+                                enabled=t.enabled, position=t.position)
+                      for t in TaxonomyTheme.objects.filter(taxonomy_id=ThemeTaxonomy.SINGLETON_PK)
+                      .order_by("position", "pk"))
+        snapshot = TaxonomySnapshot(revision, row[1], True, infos, dict(row[2] or {}),
+                                    compile_taxonomy(infos))
+    _snapshot = snapshot
+    return snapshot
+
+
+def business_taxonomy() -> textkit.Taxonomy:
+    """The compiled taxonomy (themes in use) that analysis applies now."""
+    return taxonomy_snapshot().taxonomy
+
+
+def theme_labels(language: str) -> dict[str, str]:
+    """Label in ``language`` of every theme key (business, deleted and default themes)."""
+    return taxonomy_snapshot().labels(language)
+
+
 def theme_label(name: str, language: str) -> str:
-    """The theme's name in ``language`` (its key when the taxonomy does not know it)."""
-    for theme in textkit.default_taxonomy().themes:
-        if theme.name == name:
-            return theme.labels.get(language) or theme.labels.get("en") or name
-    return name
+    """The theme's name in ``language`` (its key when no taxonomy knows it)."""
+    return theme_labels(language).get(name, name)
 
 
 def theme_choices(language: str) -> list[tuple[str, str]]:
-    """(theme key, label in ``language``) of the default taxonomy, in its order."""
-    return [(t.name, t.labels.get(language) or t.labels.get("en") or t.name)
-            for t in textkit.default_taxonomy().themes]
+    """(theme key, label in ``language``) of the business taxonomy, in its order."""
+    return [(t.name, t.label(language)) for t in taxonomy_snapshot().themes]
+
+
+def answers_per_theme() -> dict[str, int]:
+    """How many analysed answers mention each theme key (one grouped query)."""
+    return dict(ThemeMention.objects.values_list("theme").annotate(n=Count("pk")).order_by())
+
+
+def latest_reanalysis() -> ReanalysisJob | None:
+    return ReanalysisJob.objects.order_by("-created_at", "-pk").first()
+
+
+def find_reanalysis(pk: int) -> ReanalysisJob | None:
+    return ReanalysisJob.objects.filter(pk=pk).first()
 
 
 def theme_sentiment_counts(*, survey_pk: int, response_pks: QuerySet[Any] | None = None,
@@ -55,7 +182,8 @@ def theme_sentiment_counts(*, survey_pk: int, response_pks: QuerySet[Any] | None
             .annotate(**{f"n_{s.value}": Count("pk", filter=Q(sentiment=s.value))
                          for s in SENTIMENTS})
             .order_by("theme"))
-    counts = [ThemeCount(theme=theme, label=theme_label(theme, language), positive=positive,
+    labels = theme_labels(language)
+    counts = [ThemeCount(theme=theme, label=labels.get(theme, theme), positive=positive,
                          neutral=neutral, negative=negative)
               for theme, positive, neutral, negative in rows]
     return sorted(counts, key=lambda c: (-c.total, c.theme))

@@ -1,4 +1,5 @@
-"""Writes of the feedback app: text analysis of survey answers, now or in the worker.
+"""Writes of the feedback app: text analysis of survey answers, now or in the worker, and
+changes to the business's theme taxonomy (see :mod:`dangol.feedback.taxonomy`).
 
 The analysis itself lives in :mod:`dangol.feedback.analysis` (the task calls it
 there, so that this module can name the task without an import cycle).
@@ -13,13 +14,35 @@ from dangol.feedback.analysis import (
     analyse_survey_response,
 )
 from dangol.feedback.tasks import analyse_pending_task, analyse_response_task
+from dangol.feedback.taxonomy import (
+    analyse_sample,
+    create_theme,
+    delete_theme,
+    export_document,
+    import_taxonomy,
+    move_theme,
+    reset_taxonomy,
+    set_theme_enabled,
+    start_reanalysis,
+    update_theme,
+)
 
 __all__ = [
     "BackfillResult",
     "analyse_pending_answers",
+    "analyse_sample",
     "analyse_survey_response",
+    "create_theme",
+    "delete_theme",
+    "export_document",
+    "import_taxonomy",
+    "move_theme",
     "queue_pending_analysis",
     "queue_response_analysis",
+    "reset_taxonomy",
+    "set_theme_enabled",
+    "start_reanalysis",
+    "update_theme",
 ]
 
 

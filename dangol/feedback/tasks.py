@@ -25,3 +25,22 @@ def analyse_pending_task(chunk_size: int = 500) -> int:
         analyse_answer_range_task.delay(first_pk, last_pk)
         chunks += 1
     return chunks
+
+
+@shared_task(acks_late=True)
+def plan_reanalysis_task(job_pk: int) -> int:
+    """Split a theme re-analysis into chunks, one task each, for any worker to take."""
+    chunk_pks = analysis.plan_reanalysis(job_pk=job_pk)
+    for chunk_pk in chunk_pks:
+        reanalyse_chunk_task.delay(chunk_pk)
+    return len(chunk_pks)
+
+
+@shared_task(acks_late=True)
+def reanalyse_chunk_task(chunk_pk: int) -> int:
+    """Replace the theme mentions of one chunk of answers; safe to run twice."""
+    try:
+        return analysis.reanalyse_chunk(chunk_pk=chunk_pk)
+    except Exception as error:
+        analysis.fail_reanalysis(chunk_pk=chunk_pk, error=f"{type(error).__name__}: {error}")
+        raise

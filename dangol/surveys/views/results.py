@@ -198,6 +198,7 @@ def _rows(survey: Survey, responses: list[Response], language: str) -> list[Resp
                    .filter(response_id__in=[r.pk for r in responses]))
     analyses = feedback.analyses_by_answer(a.pk for a in answers)
     version_of = {r.pk: r.version.number for r in responses}
+    theme_labels = feedback.theme_labels(language)
     texts: dict[int, list[TextAnswer]] = {}
     for answer in answers:
         definition = definitions.get(version_of[answer.response_id])
@@ -212,7 +213,7 @@ def _rows(survey: Survey, responses: list[Response], language: str) -> list[Resp
             continue
         texts.setdefault(answer.response_id, []).append(TextAnswer(
             label, analysis.masked_text, analysis.sentiment,
-            [(feedback.theme_label(t.theme, language), t.sentiment, t.get_sentiment_display())
+            [(theme_labels.get(t.theme, t.theme), t.sentiment, t.get_sentiment_display())
              for t in analysis.themes.all()],
             list(analysis.keywords)))
     rows = []
