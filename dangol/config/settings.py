@@ -201,11 +201,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# A worker's claim on a chunk of customers to score lasts this long without a sign of
+# work; then the chunk is queued again, up to SCORING_MAX_ATTEMPTS times.
+SCORING_LEASE_SECONDS = env_int("SCORING_LEASE_SECONDS", 600)
+SCORING_MAX_ATTEMPTS = env_int("SCORING_MAX_ATTEMPTS", 3)
 CELERY_BEAT_SCHEDULE = {
     # Scores every customer each night, in the business's time zone.
     "score-customers-nightly": {
         "task": "dangol.segments.tasks.score_customers_task",
         "schedule": crontab(hour=env_int("SCORING_HOUR", 3), minute=0),
+    },
+    # Queues again the scoring work of a worker that stopped; fails or stalls a run
+    # after SCORING_MAX_ATTEMPTS tries.
+    "reclaim-stalled-scoring": {
+        "task": "dangol.segments.tasks.reclaim_stalled_scoring_task",
+        "schedule": crontab(minute="*/5"),
     },
     # Recounts saved segments' members after scoring (their rules may read scores).
     "count-segments-nightly": {

@@ -18,6 +18,9 @@ from dangol.segments.schemas import (
     MemberPage,
     PreviewOut,
     ScoreOut,
+    ScoringResumeOut,
+    ScoringRunDetailOut,
+    ScoringRunPage,
     SegmentIn,
     SegmentOut,
     SegmentPage,
@@ -91,6 +94,49 @@ def get_score(request: HttpRequest, external_id: str) -> dict[str, Any]:
               if f.name not in {"id", "customer"}}
     return {**fields, "external_id": customer.external_id,
             "explanation": selectors.explain_score(score)}
+
+
+@router.get("/scoring-runs", response=ScoringRunPage)
+def list_scoring_runs(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
+    """Scoring runs, newest first: status, progress, fitted models, errors and who started
+    them."""
+    _check_view(request)
+    result = customer_selectors.paginate(selectors.list_scoring_runs(), cursor=page.cursor,
+                                         limit=page.limit, newest_first=True)
+    return {"items": [selectors.scoring_run_facts(run) for run in result.items],
+            "next_cursor": result.next_cursor}
+
+
+@router.post("/scoring-runs", response={202: ScoringRunDetailOut, 403: ErrorOut,
+                                        409: ErrorOut})
+def start_scoring_run(request: HttpRequest) -> Status[dict[str, Any]]:
+    """Score every customer now, on the workers. 409 ``scoring_running`` while a run is
+    running. Needs ``segments.run_scoring``."""
+    run = services.start_scoring(actor=actor_from_request(request))
+    return Status(202, _run_detail(run.pk))
+
+
+@router.get("/scoring-runs/{run_id}", response={200: ScoringRunDetailOut, 404: ErrorOut})
+def get_scoring_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    """One scoring run with the state of each of its chunks."""
+    _check_view(request)
+    return _run_detail(run_id)
+
+
+@router.post("/scoring-runs/{run_id}/resume",
+             response={202: ScoringResumeOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
+def resume_scoring_run(request: HttpRequest, run_id: int) -> Status[dict[str, Any]]:
+    """Queue again the work of a failed, stalled or running run that is not done (same plan).
+    409 ``scoring_running`` when another run is running, ``scoring_done`` for a finished
+    run. Needs ``segments.run_scoring``."""
+    run, queued = services.resume_scoring(actor=actor_from_request(request), run_id=run_id)
+    return Status(202, {"run": _run_detail(run.pk), "queued": queued})
+
+
+def _run_detail(run_id: int) -> dict[str, Any]:
+    run = selectors.get_scoring_run(run_id)
+    return {**selectors.scoring_run_facts(run),
+            "chunks": list(selectors.scoring_run_chunks(run))}
 
 
 @router.get("/{segment_id}", response={200: SegmentOut, 404: ErrorOut})

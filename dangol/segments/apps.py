@@ -15,5 +15,7 @@ class SegmentsConfig(AppConfig):
                  {Role.ADMIN, Role.ANALYST, Role.MARKETER})
         register("segments.manage", _("Create, change and delete saved segments"),
                  {Role.ADMIN, Role.ANALYST, Role.MARKETER})
+        register("segments.run_scoring", _("Start and resume customer scoring runs"),
+                 {Role.ADMIN})
         add(NavItem("segments", _("Segments"), "segments:list", "segments.view", 30))
         add(NavItem("retention", _("Retention"), "segments:retention", "segments.view", 31))

@@ -89,21 +89,35 @@ class ScoringRun(models.Model):
     """One scoring of every customer: the fitted models, the quintile cut points and progress.
 
     A run in chunks has one :class:`ScoringChunk` per range of customer keys;
-    every score it writes carries the run's ``scored_at``.
+    every score it writes carries the run's ``scored_at``. At most one run is
+    running at a time (the database refuses a second). ``heartbeat_at`` is the
+    last sign of work on the run; the stalled-run check
+    (:mod:`dangol.segments.services.scoring_leases`) queues again the work of a
+    run without one for longer than the lease, and fails or stalls it after
+    repeated tries, saying why in ``error_code`` (and ``error``).
     """
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        STALLED = "stalled", _("Stalled")
 
     class Mode(models.TextChoices):
         IN_PROCESS = "in_process", _("In one process")
         CHUNKED = "chunked", _("In chunks on the workers")
 
+    class ErrorCode(models.TextChoices):
+        CHUNK_ERROR = "chunk_error", _("Scoring a chunk of customers failed")
+        RUN_ERROR = "run_error", _("Scoring failed")
+        WORKER_LOST = "worker_lost", _("A worker stopped while scoring")
+        NO_WORKER = "no_worker", _("No worker did the work")
+        INTERRUPTED = "interrupted", _("Interrupted")
+
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.RUNNING)
-    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices)
+    # Empty until the run has read the population and chosen how to write.
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices, blank=True)
     as_of = models.DateTimeField(_("as of"))
     scored_at = models.DateTimeField(_("scored"), unique=True)
     plan = models.JSONField(_("fitted models and quintile cut points"), default=dict)
@@ -115,23 +129,38 @@ class ScoringRun(models.Model):
                                                          default=0)
     scores_deleted = models.PositiveIntegerField(_("scores removed"), default=0)
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    started_by = models.CharField(_("started by"), max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of work"), null=True, blank=True)
+    requeues = models.PositiveSmallIntegerField(_("times queued again"), default=0)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    error_code = models.CharField(_("reason"), max_length=20, choices=ErrorCode.choices,
+                                  blank=True)
     error = models.TextField(_("error"), blank=True)
 
     class Meta:
         verbose_name = _("scoring run")
         verbose_name_plural = _("scoring runs")
         ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="running"),
+                                    name="scoringrun_one_running"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pk}: {self.status}"
 
 
 class ScoringChunk(models.Model):
-    """The customers of a run with keys ``first_pk``..``last_pk``, scored by one task."""
+    """The customers of a run with keys ``first_pk``..``last_pk``, scored by one task.
+
+    A worker *claims* the chunk when it starts (``claimed_at``, ``attempts``)
+    and renews the claim while it works; a claim older than the lease means
+    the worker died, and the chunk is queued again.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        CLAIMED = "claimed", _("Being scored")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
@@ -139,6 +168,8 @@ class ScoringChunk(models.Model):
     first_pk = models.BigIntegerField()
     last_pk = models.BigIntegerField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     customers = models.PositiveIntegerField(default=0)
     non_finite_predictions = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -113,3 +113,63 @@ class FieldOut(Schema):
     ops: list[str]
     choices: list[ChoiceOut]
     help: str
+
+
+class ScoringChunkOut(Schema):
+    first_pk: int
+    last_pk: int
+    status: str
+    attempts: int
+    customers: int
+    claimed_at: datetime | None
+    finished_at: datetime | None
+    error: str
+
+
+class ScoringRunOut(Schema):
+    """A scoring run. ``purchase_model`` / ``spend_model`` hold the fitted BG/NBD and
+    Gamma-Gamma parameters, their standard errors and log-likelihood (null when not
+    fitted: the ``*_skipped_reason`` says why). ``error_code`` is stable
+    (``chunk_error``, ``run_error``, ``worker_lost``, ``no_worker``,
+    ``interrupted``); ``explanation`` says what happened and what to do, in the request's
+    language; ``error`` holds the details."""
+
+    id: int
+    status: str
+    mode: str
+    started_by: str
+    started_at: datetime
+    finished_at: datetime | None
+    duration_seconds: float
+    as_of: datetime
+    customers_scored: int
+    repeat_buyers: int
+    chunks_total: int
+    chunks_done: int
+    requeues: int
+    heartbeat_at: datetime | None
+    idle_seconds: float | None
+    segments: dict[str, int]
+    scores_deleted: int
+    non_finite_predictions: int
+    purchase_model: dict[str, Any] | None
+    spend_model: dict[str, Any] | None
+    prediction_skipped_reason: str | None
+    value_skipped_reason: str | None
+    error_code: str
+    error: str
+    explanation: str
+
+
+class ScoringRunDetailOut(ScoringRunOut):
+    chunks: list[ScoringChunkOut]
+
+
+class ScoringRunPage(Schema):
+    items: list[ScoringRunOut]
+    next_cursor: str | None
+
+
+class ScoringResumeOut(Schema):
+    run: ScoringRunOut
+    queued: int

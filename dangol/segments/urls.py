@@ -12,4 +12,8 @@ urlpatterns = [
     path("<int:pk>/delete/", views.segment_delete, name="delete"),
     path("<int:pk>/export.<str:fmt>", views.segment_export, name="export"),
     path("retention/", views.retention, name="retention"),
+    path("scoring/", views.scoring_runs, name="scoring_runs"),
+    path("scoring/start/", views.scoring_start, name="scoring_start"),
+    path("scoring/<int:pk>/", views.scoring_run, name="scoring_run"),
+    path("scoring/<int:pk>/resume/", views.scoring_resume, name="scoring_resume"),
 ]

@@ -1,4 +1,5 @@
-"""Pages: saved segments (list, builder with a live count, detail, export) and retention."""
+"""Pages: saved segments (list, builder with a live count, detail, export), retention and
+scoring runs (list, detail, start now, resume)."""
 
 from typing import Any, cast
 
@@ -8,10 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from dangol.accounts.actors import actor_from_request
-from dangol.core.errors import DomainError, ValidationFailed
+from dangol.core.errors import DomainError, NotFound, ValidationFailed
 from dangol.segments import exports, selectors, services
 from dangol.segments.forms import (
     BuilderState,
@@ -20,7 +22,7 @@ from dangol.segments.forms import (
     state_from_data,
     state_from_definition,
 )
-from dangol.segments.models import Segment
+from dangol.segments.models import ScoringRun, Segment
 from dangol.segments.retention import churn_over_time, cohort_retention
 from dangol.segments.rules import FIELDS, Group, describe, parse_definition
 from dangol.web.decorators import permission_required
@@ -215,3 +217,77 @@ def segment_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         exports.write_xlsx(customers, response)
     response["Content-Disposition"] = f'attachment; filename="segment-{segment.pk}-{stamp}.{fmt}"'
     return cast(HttpResponse, response)  # the streamed CSV is no HttpResponse subclass
+
+
+# --- scoring runs -----------------------------------------------------------------
+
+RUNS_SHOWN = 50
+
+
+@login_required
+@permission_required("segments.view")
+def scoring_runs(request: HttpRequest) -> HttpResponse:
+    runs = [selectors.scoring_run_facts(run)
+            for run in selectors.list_scoring_runs()[:RUNS_SHOWN]]
+    return render(request, "segments/scoring_runs.html", {
+        "runs": runs, "runs_shown": RUNS_SHOWN, "nightly": selectors.nightly_scoring_time(),
+        "running": any(run["status"] == ScoringRun.Status.RUNNING for run in runs),
+    })
+
+
+@login_required
+@permission_required("segments.view")
+def scoring_run(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        run = selectors.get_scoring_run(pk)
+    except DomainError:
+        raise Http404(_("No such scoring run.")) from None
+    facts = selectors.scoring_run_facts(run)
+    models = [(_("Purchases and activity (BG/NBD)"), _model_table(facts["purchase_model"])),
+              (_("Spend (Gamma-Gamma)"), _model_table(facts["spend_model"]))]
+    context = {"run": facts, "chunks": selectors.scoring_run_chunks(run), "models": models,
+               "models_fitted": any(table for _label, table in models)}
+    template = ("segments/_scoring_run.html" if request.htmx  # type: ignore[attr-defined]
+                else "segments/scoring_run.html")
+    return render(request, template, context)
+
+
+def _model_table(model: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A fitted model's parameters with their standard errors, for the run page."""
+    if not model:
+        return None
+    errors = model.get("standard_errors") or {}
+    return {"model": model.get("model", ""), "log_likelihood": model.get("log_likelihood"),
+            "n_customers": model.get("n_customers", 0),
+            "rows": [{"name": name, "value": value, "se": errors.get(name)}
+                     for name, value in model.get("params", {}).items()]}
+
+
+@login_required
+@permission_required("segments.run_scoring")
+@require_POST
+def scoring_start(request: HttpRequest) -> HttpResponse:
+    try:
+        run = services.start_scoring(actor=actor_from_request(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("segments:scoring_runs")
+    messages.success(request, _("Scoring run %(id)s queued for the workers.") % {"id": run.pk})
+    return redirect("segments:scoring_run", pk=run.pk)
+
+
+@login_required
+@permission_required("segments.run_scoring")
+@require_POST
+def scoring_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        _run, queued = services.resume_scoring(actor=actor_from_request(request), run_id=pk)
+    except NotFound:
+        raise Http404(_("No such scoring run.")) from None
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, ngettext(
+            "Run %(id)s resumed: %(n)d task queued again.",
+            "Run %(id)s resumed: %(n)d tasks queued again.", queued) % {"id": pk, "n": queued})
+    return redirect("segments:scoring_run", pk=pk)

@@ -13,6 +13,7 @@ from django.db import connection
 from dangol.customers.models import OrderStatus
 from dangol.segments.models import CustomerScore, ScoringChunk, ScoringRun
 from dangol.segments.services import score_chunk, score_customers
+from dangol.segments.services.scoring_runs import claim_chunk
 from dangol.segments.services.summaries import local_days
 from tests.conftest import is_postgres
 from tests.factories import CustomerFactory
@@ -49,18 +50,23 @@ def test_scores_in_chunks_equal_scores_in_one_process(django_capture_on_commit_c
     assert sum(c.customers for c in run.chunk_set.all()) == 52
 
 
-def test_a_chunk_run_twice_writes_the_same_scores(django_capture_on_commit_callbacks):
+def test_a_stopped_workers_chunk_runs_again_and_a_done_chunk_is_skipped(
+        django_capture_on_commit_callbacks):
     population()
     score_customers(as_of=AS_OF, split=False)
     expected = scores()
     with django_capture_on_commit_callbacks() as queued:
         result = score_customers(as_of=AS_OF, split=True, chunk_size=20)
-    first = ScoringChunk.objects.filter(run_id=result.run_id).order_by("first_pk").first()
+    first, second = ScoringChunk.objects.filter(run_id=result.run_id).order_by("first_pk")[:2]
+    # A worker claimed the second chunk, then stopped before finishing it.
+    assert claim_chunk(run_id=result.run_id, first_pk=second.first_pk, last_pk=second.last_pk)
 
     queued[0]()
-    after_once = scores()
-    assert score_chunk(run_id=result.run_id, first_pk=first.first_pk, last_pk=first.last_pk)
-    assert scores() == after_once
+    # A duplicate of a chunk already done is skipped; a chunk whose worker stopped runs again.
+    assert not score_chunk(run_id=result.run_id, first_pk=first.first_pk, last_pk=first.last_pk)
+    assert score_chunk(run_id=result.run_id, first_pk=second.first_pk, last_pk=second.last_pk)
+    second.refresh_from_db()
+    assert (second.status, second.attempts) == (ScoringChunk.Status.DONE, 2)
     for send in queued[1:]:
         send()
 

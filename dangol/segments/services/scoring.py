@@ -22,8 +22,8 @@ from django.utils import timezone
 from dangol.segments.models import RFMSegment, ScoringRun
 from dangol.segments.services import scoring_runs
 from dangol.segments.services.score_writes import delete_scores_before, write_scores
-from dangol.segments.services.scoring_plan import apply_plan, fit_plan
-from dangol.segments.services.summaries import read_summaries
+from dangol.segments.services.scoring_plan import Plan, apply_plan, fit_plan
+from dangol.segments.services.summaries import Summaries, read_summaries
 
 # Customers per chunk when a run is split over the workers.
 CHUNK_SIZE = 50_000
@@ -56,16 +56,18 @@ class ScoringResult:
 
 
 def score_customers(
-    *, as_of: datetime | None = None, split: bool | None = None, chunk_size: int = CHUNK_SIZE
+    *, as_of: datetime | None = None, split: bool | None = None, chunk_size: int = CHUNK_SIZE,
+    run_id: int | None = None, started_by: str = "",
 ) -> ScoringResult:
     """Score every customer with a purchase up to ``as_of`` (default: now).
 
-    Effect: records a :class:`ScoringRun`, upserts one :class:`CustomerScore`
-    per customer with at least one placed order (cancelled and refunded orders
-    do not count) and deletes the scores of customers who no longer have one.
-    Running it twice gives the same rows with refreshed values. Purchase days
-    are counted in the business time zone; the models are fitted in weeks on
-    the whole population.
+    Effect: records a :class:`ScoringRun` (or, with ``run_id``, carries out
+    that queued run, as of its own ``as_of``), upserts one
+    :class:`CustomerScore` per customer with at least one placed order
+    (cancelled and refunded orders do not count) and deletes the scores of
+    customers who no longer have one. Running it twice gives the same rows with
+    refreshed values. Purchase days are counted in the business time zone; the
+    models are fitted in weeks on the whole population.
 
     ``split=False`` writes everything in this process in one transaction.
     ``split=True`` queues one task per ``chunk_size`` customers (after commit)
@@ -76,36 +78,62 @@ def score_customers(
     When the population has too few repeat buyers, or a model does not
     converge, the predictions (and/or the 12-month value) are left null and
     the result says why; RFM scores and segments are always written. Raises
-    nothing of its own; database errors propagate and roll back this
-    process's writes.
+    ScoringAlreadyRunning when another run is running. Any other error (or an
+    interruption) marks the run failed with the reason, then propagates; this
+    process's writes are rolled back. A queued run that is no longer waiting
+    for its plan (done elsewhere, or stopped) is left as it is.
     """
     clock = time.perf_counter()
-    as_of = as_of or timezone.now()
-    summaries = read_summaries(as_of=as_of)
-    plan = fit_plan(summaries)
-    if split is None:
-        split = summaries.size > chunk_size and not current_app.conf.task_always_eager
-    if split:
-        run = scoring_runs.start_chunked_run(as_of=as_of, summaries=summaries, plan=plan,
-                                             chunk_size=chunk_size)
+    if run_id is None:
+        run = scoring_runs.begin_run(as_of=as_of, started_by=started_by)
     else:
-        scores = apply_plan(plan, summaries)
-        with transaction.atomic():
-            run = ScoringRun.objects.create(
-                mode=ScoringRun.Mode.IN_PROCESS, as_of=as_of, scored_at=timezone.now(),
-                plan=plan.as_json(), customers=summaries.size,
-                repeat_buyers=int((summaries.purchase_days > 1).sum()),
-                segments=scores.segment_counts(),
-                non_finite_predictions=scores.non_finite())
-            write_scores(summaries=summaries, scores=scores, scored_at=run.scored_at)
-            # Every row written above carries this run's scored_at; older rows
-            # belong to customers without a purchase any more.
-            run.scores_deleted = delete_scores_before(scored_at=run.scored_at)
-            run.status = ScoringRun.Status.DONE
-            run.finished_at = timezone.now()
-            run.save(update_fields=["scores_deleted", "status", "finished_at"])
-        run.refresh_from_db()
+        claimed = scoring_runs.claim_planning(run_id=run_id)
+        if claimed is None:
+            return result_of(ScoringRun.objects.get(pk=run_id))
+        run = claimed
+    try:
+        summaries = read_summaries(as_of=run.as_of)
+        plan = fit_plan(summaries)
+        if split is None:
+            split = summaries.size > chunk_size and not current_app.conf.task_always_eager
+        if split:
+            run = scoring_runs.plan_chunks(run=run, summaries=summaries, plan=plan,
+                                           chunk_size=chunk_size)
+        else:
+            run = _write_in_process(run=run, summaries=summaries, plan=plan)
+    except BaseException as exc:
+        code = (ScoringRun.ErrorCode.RUN_ERROR if isinstance(exc, Exception)
+                else ScoringRun.ErrorCode.INTERRUPTED)
+        scoring_runs.stop_run(run_id=run.pk, status=ScoringRun.Status.FAILED, code=code,
+                              error=f"{type(exc).__name__}: {exc}")
+        raise
     return result_of(run, seconds=time.perf_counter() - clock)
+
+
+def _write_in_process(*, run: ScoringRun, summaries: Summaries, plan: Plan) -> ScoringRun:
+    """Write every score of a running run in one transaction and mark it done.
+
+    Takes the run's row lock first; leaves a run that is no longer waiting for
+    its plan as it is.
+    """
+    scores = apply_plan(plan, summaries)
+    with transaction.atomic():
+        run = ScoringRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != ScoringRun.Status.RUNNING or run.mode:
+            return run
+        write_scores(summaries=summaries, scores=scores, scored_at=run.scored_at)
+        run.mode, run.plan = ScoringRun.Mode.IN_PROCESS, plan.as_json()
+        run.customers = summaries.size
+        run.repeat_buyers = int((summaries.purchase_days > 1).sum())
+        run.segments = scores.segment_counts()
+        run.non_finite_predictions = scores.non_finite()
+        # Every row written above carries this run's scored_at; older rows
+        # belong to customers without a purchase any more.
+        run.scores_deleted = delete_scores_before(scored_at=run.scored_at)
+        run.status = ScoringRun.Status.DONE
+        run.finished_at = run.heartbeat_at = timezone.now()
+        run.save()
+    return run
 
 
 def result_of(run: ScoringRun, *, seconds: float = 0.0) -> ScoringResult:

@@ -224,13 +224,23 @@ def apply_plan(plan: Plan, summaries: Summaries) -> Scores:
         summary = purchase_summary(summaries)
         arrays = {"frequency": summary.frequency, "recency": summary.recency, "T": summary.T}
         p_alive = np.clip(model.probability_alive(**arrays), 0.0, 1.0)
-        expected = model.expected_purchases(PREDICTION_DAYS / DAYS_PER_WEEK, **arrays)
+        # A series that does not converge for some customers (extreme fitted
+        # parameters) fails the whole batch; its values are then stored as
+        # unknown (counted in non_finite) instead of failing the run.
+        unknown = np.full(summaries.size, np.nan)
+        try:
+            expected = model.expected_purchases(PREDICTION_DAYS / DAYS_PER_WEEK, **arrays)
+        except StatsError:
+            expected = unknown
         if plan.spend_model is not None:
-            value = customer_lifetime_value(
-                model, GammaGammaParams(**plan.spend_model["params"]),
-                monetary=summary.monetary, months=VALUE_MONTHS,
-                discount_rate=MONTHLY_DISCOUNT_RATE, time_unit="W", **arrays,
-            )
+            try:
+                value = customer_lifetime_value(
+                    model, GammaGammaParams(**plan.spend_model["params"]),
+                    monetary=summary.monetary, months=VALUE_MONTHS,
+                    discount_rate=MONTHLY_DISCOUNT_RATE, time_unit="W", **arrays,
+                )
+            except StatsError:
+                value = unknown
     return Scores(
         R=r_score, F=f_score, M=m_score,
         segment_codes=SEGMENT_GRID[r_score - 1, f_score - 1],

@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from dangol.segments.models import ScoringRun
 from dangol.segments.services import (
+    ScoringAlreadyRunning,
     ScoringResult,
     chunks_done,
     result_of,
@@ -53,14 +54,21 @@ class Command(BaseCommand):
             run = ScoringRun.objects.filter(pk=options["resume"]).first()
             if run is None:
                 raise CommandError(f"--resume: there is no scoring run {options['resume']}")
-            queued = resume_run(run_id=run.pk)
+            try:
+                queued = resume_run(run_id=run.pk)
+            except ScoringAlreadyRunning as refused:
+                raise CommandError(str(refused.message)) from None
             self.stdout.write(f"Run {run.pk}: {queued} chunks queued again")
             result = result_of(run)
             if not options["no_wait"]:
                 self._summary(self._wait(result, started))
             return
-        result = score_customers(as_of=as_of, split=bool(options["workers"]),
-                                 chunk_size=options["chunk_size"])
+        try:
+            result = score_customers(as_of=as_of, split=bool(options["workers"]),
+                                     chunk_size=options["chunk_size"],
+                                     started_by="command line")
+        except ScoringAlreadyRunning as refused:
+            raise CommandError(str(refused.message)) from None
         if result.status == ScoringRun.Status.RUNNING:
             self.stdout.write(f"Run {result.run_id}: {result.customers_scored} customers in "
                               f"{result.chunks} chunks queued for the workers")
@@ -77,8 +85,8 @@ class Command(BaseCommand):
             if done != shown:
                 self.stdout.write(f"  {done}/{run.chunks} chunks done")
                 shown = done
-            if run.status == ScoringRun.Status.FAILED:
-                raise CommandError(f"scoring run {run.pk} failed: {run.error}")
+            if run.status in {ScoringRun.Status.FAILED, ScoringRun.Status.STALLED}:
+                raise CommandError(f"scoring run {run.pk} {run.status}: {run.error}")
             if run.status == ScoringRun.Status.DONE:
                 return result_of(run, seconds=clock.perf_counter() - started)
             clock.sleep(0.5)
