@@ -5,6 +5,7 @@ A winner gets the event's points, a personal coupon of its campaign, or both.
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from dangol.accounts.actors import Actor
 from dangol.accounts.services import record_audit, require
 from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
-from dangol.loyalty.models import Claim, CouponCampaign, Event, Source
+from dangol.loyalty.models import Claim, Coupon, CouponCampaign, Entry, Event, Source
 from dangol.loyalty.selectors import one_or_none
 from dangol.loyalty.services.coupons import create_coupon
 from dangol.loyalty.services.ledger import default_program, earn_into, lock_account
@@ -124,14 +125,14 @@ def close_event(*, actor: Actor, event_id: int, at: datetime | None = None) -> E
 def claim_event(
     *, actor: Actor, event_id: int, customer_pk: int, at: datetime | None = None
 ) -> ClaimResult:
-    """Claim a place in event ``event_id`` for a customer, and award its points.
+    """Claim a place in event ``event_id`` for a customer, and give its prize.
 
     The place is taken by one conditional ``UPDATE … SET claimed = claimed + 1
     WHERE claimed < capacity RETURNING claimed``: the database serialises
     concurrent claims on the event row, so there are never more than
     ``capacity`` winners, and the returned count is the winner's place. That
-    statement comes last, so the hot event row is locked only for the claim
-    insert and the commit. A repeat claim by the same customer returns their
+    statement comes last (on PostgreSQL it inserts the claim too), so the hot
+    event row is locked only until the commit. A repeat claim by the same customer returns their
     first claim. Locks the account, then the event row (never the other way
     round). Raises SoldOut, NotFound (``unknown_event``, ``unknown_customer``),
     DomainError (``event_closed``).
@@ -146,10 +147,14 @@ def claim_event(
     with transaction.atomic():
         # The account lock first: it serialises a customer's own concurrent
         # claims, so a repeat never holds a place it will give back.
-        account = lock_account(program=event.program, customer_pk=customer_pk)
-        earlier = one_or_none(Claim.objects.filter(event=event, customer_id=customer_pk))
-        if earlier is not None:
-            return ClaimResult(earlier, False)
+        key = f"event:{event.pk}:{customer_pk}"
+        account = lock_account(program=event.program, customer_pk=customer_pk, key=key)
+        # With points, a claim always wrote its entry under ``key``, and the lock
+        # query looked for it already: no entry, no earlier claim.
+        if not event.points or getattr(account, "earlier_id", None) is not None:
+            earlier = one_or_none(Claim.objects.filter(event=event, customer_id=customer_pk))
+            if earlier is not None:
+                return ClaimResult(earlier, False)
         if event.claimed >= event.capacity:
             # Places are never given back, so an old count that says "full" is right.
             raise SoldOut(_("Sorry, all places have been taken."))
@@ -164,7 +169,7 @@ def claim_event(
                 source_ref=str(event.pk),
                 at=at,
                 actor=actor,
-                key=f"event:{event.pk}:{customer_pk}",
+                key=key,
                 reason=event.name,
             )
         coupon = None
@@ -175,32 +180,75 @@ def claim_event(
                 issue_key=f"event:{event.pk}",
                 at=at,
             )
-        position = _take_place(event.pk)
-        if position is None:
+        claim = _take_place(event, customer_pk, entry, coupon, at)
+        if claim is None:
             raise SoldOut(_("Sorry, all places have been taken."))
-        claim = Claim.objects.create(
-            event=event,
-            customer_id=customer_pk,
-            position=position,
-            entry=entry,
-            coupon=coupon,
-            at=at,
-        )
     return ClaimResult(claim, True)
 
 
-def _take_place(event_pk: int) -> int | None:
-    """Take the next place of the event; its number, or None when none is left."""
+@cache
+def _place_sql(vendor: str) -> str:
+    """Take the next place (a conditional counter update); on PostgreSQL, and insert the
+    claim in the same statement."""
     ops = connection.ops
     table = ops.quote_name(Event._meta.db_table)
     claimed = ops.quote_name("claimed")
-    # Only quoted model metadata goes into the SQL text; the id is a parameter.
-    sql = (
+    # Only quoted model metadata goes into the SQL text; values are parameters.
+    place = (
         f"UPDATE {table} SET {claimed} = {claimed} + 1 "  # noqa: S608
         f"WHERE {ops.quote_name('id')} = %s AND {claimed} < {ops.quote_name('capacity')} "
         f"RETURNING {claimed}"
     )
+    if vendor != "postgresql":
+        return place
+    columns = ", ".join(
+        ops.quote_name(c)
+        for c in ("event_id", "customer_id", "position", "entry_id", "coupon_id", "at")
+    )
+    return (
+        f"WITH p AS ({place}) INSERT INTO {ops.quote_name(Claim._meta.db_table)} "  # noqa: S608
+        f"({columns}) SELECT %s, %s, p.{claimed}, %s, %s, %s FROM p "
+        f"RETURNING {ops.quote_name('id')}, {ops.quote_name('position')}"
+    )
+
+
+def _take_place(
+    event: Event, customer_pk: int, entry: Entry | None, coupon: Coupon | None, at: datetime
+) -> Claim | None:
+    """Take the next place of the event and record the claim; None when none is left."""
+    vendor = connection.vendor
     with connection.cursor() as cursor:
-        cursor.execute(sql, [event_pk])
+        if vendor == "postgresql":
+            cursor.execute(
+                _place_sql(vendor),
+                [
+                    event.pk,
+                    event.pk,
+                    customer_pk,
+                    entry.pk if entry else None,
+                    coupon.pk if coupon else None,
+                    connection.ops.adapt_datetimefield_value(at),
+                ],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            claim = Claim(
+                pk=row[0],
+                event=event,
+                customer_id=customer_pk,
+                position=row[1],
+                entry=entry,
+                coupon=coupon,
+                at=at,
+            )
+            claim._state.adding = False
+            claim._state.db = connection.alias
+            return claim
+        cursor.execute(_place_sql(vendor), [event.pk])
         row = cursor.fetchone()
-    return row[0] if row is not None else None
+    if row is None:
+        return None
+    return Claim.objects.create(
+        event=event, customer_id=customer_pk, position=row[0], entry=entry, coupon=coupon, at=at
+    )

@@ -30,7 +30,6 @@ from dangol.loyalty.services.ledger_sql import (
     create_account_row,
     live_lots_page,
     lock_account_row,
-    set_lot_remaining,
     write_entry,
 )
 
@@ -198,14 +197,14 @@ def _states(lots: Iterable[Lot]) -> dict[int, tuple[Lot, fifo.LotState]]:
     }
 
 
-def _save_lots(states: dict[int, tuple[Lot, fifo.LotState]]) -> None:
+def _changed_lots(states: dict[int, tuple[Lot, fifo.LotState]]) -> list[Lot]:
+    """The lots whose remainder changed, with it set (written with the entry)."""
     changed = []
     for lot, state in states.values():
         if lot.remaining != state.remaining:
             lot.remaining = state.remaining
             changed.append(lot)
-    if changed:
-        set_lot_remaining(changed)
+    return changed
 
 
 def append_entry(
@@ -225,8 +224,12 @@ def append_entry(
     available_at: datetime | None = None,
     reverses: Entry | None = None,
     earned: int = 0,
+    changed_lots: list[Lot] | None = None,
 ) -> Entry:
-    """Write one entry and the account's new balance (and a lot for earned points)."""
+    """Write one entry and the account's new balance (and a lot for earned points).
+
+    ``changed_lots`` (lots a redemption took from) are written in the same statement.
+    """
     account.balance += points
     account.debt += debt_delta
     account.lifetime_earned += earned
@@ -251,7 +254,9 @@ def append_entry(
         actor_label=actor.display,
         at=at,
     )
-    return write_entry(entry, lot_points=earned, now=timezone.now())
+    return write_entry(
+        entry, lot_points=earned, now=timezone.now(), changed_lots=changed_lots or ()
+    )
 
 
 def expire_account(account: Account, lots: list[Lot], at: datetime, actor: Actor) -> Entry | None:
@@ -341,7 +346,6 @@ def take_from(
             _("Only %(spendable)s points can be used; %(asked)s were asked for.")
             % {"spendable": spendable, "asked": amount}
         )
-    _save_lots(states)
     return append_entry(
         account,
         kind=kind,
@@ -353,6 +357,7 @@ def take_from(
         reason=reason,
         at=at,
         actor=actor,
+        changed_lots=_changed_lots(states),
     )
 
 
