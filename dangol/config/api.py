@@ -111,6 +111,8 @@ def _register_routers() -> None:
     api.add_router("/webhooks", webhooks_router)
     from dangol.segments.api import router as segments_router
     api.add_router("/segments", segments_router)
+    from dangol.cases.api import router as cases_router
+    api.add_router("/cases", cases_router)
 
 
 _register_routers()
