@@ -135,3 +135,33 @@ def test_a_view_only_key_cannot_move_points(viewer_api):
     )
     assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
     assert viewer_api.get(f"/api/loyalty/accounts/{customer.external_id}").status_code == 200
+
+
+def test_an_event_can_give_a_coupon_and_a_bad_prize_names_the_field(loyalty_api):
+    from decimal import Decimal
+
+    from dangol.loyalty.models import Claim, CouponCampaign, Event
+    from dangol.loyalty.services import ledger
+
+    campaign = CouponCampaign.objects.create(
+        program=ledger.default_program(), name="당첨", kind="fixed", value=Decimal(2000)
+    )
+    bad = post(loyalty_api, "/events", {"name": "x", "capacity": 1, "coupon_campaign_id": 99999})
+    assert (bad.status_code, bad.json()["code"]) == (422, "validation_error")
+    assert "coupon_campaign" in str(bad.json())
+    nothing = post(loyalty_api, "/events", {"name": "x", "capacity": 1})
+    assert nothing.status_code == 422 and "points" in str(nothing.json())
+    assert not Event.objects.exists()
+    event = post(
+        loyalty_api,
+        "/events",
+        {"name": "쿠폰 선착순", "capacity": 1, "coupon_campaign_id": campaign.pk},
+    )
+    assert event.status_code == 201 and event.json()["coupon_campaign_id"] == campaign.pk
+    winner = CustomerFactory()
+    claimed = post(
+        loyalty_api, f"/events/{event.json()['id']}/claims", {"customer_id": winner.external_id}
+    )
+    assert (claimed.status_code, claimed.json()["points"]) == (201, 0)
+    assert Claim.objects.get().coupon.customer_id == winner.pk
+    assert not Account.objects.filter(customer=winner, balance__gt=0).exists()

@@ -346,3 +346,39 @@ def test_rules_and_tiers_can_be_edited(marketer_client):
     assert (gold.rank, gold.earn_multiplier) == (3, Decimal("1.5"))
     overview = marketer_client.get("/loyalty/").content.decode()
     assert f"/loyalty/tiers/{gold.pk}/" in overview and f"/loyalty/rules/{rule.pk}/" in overview
+
+
+def test_unknown_pages_are_404_and_a_bad_action_changes_nothing(marketer_client):
+    campaign = a_campaign()
+    for url in [
+        "/loyalty/campaigns/999999/",
+        "/loyalty/campaigns/999999/edit/",
+        "/loyalty/events/999999/",
+    ]:
+        assert marketer_client.get(url).status_code == 404
+    response = marketer_client.post(
+        f"/loyalty/campaigns/{campaign.pk}/state/", {"action": "explode"}, follow=True
+    )
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    campaign.refresh_from_db()
+    assert campaign.active and campaign.ends_at is None
+    assert not AuditEntry.objects.filter(object_id=str(campaign.pk)).exists()
+
+
+def test_a_segment_too_large_for_one_issue_is_refused_whole(marketer_client, monkeypatch):
+    from dangol.loyalty.services import campaigns
+
+    monkeypatch.setattr(campaigns, "MAX_ISSUE", 2)
+    campaign = a_campaign()
+    CustomerFactory.create_batch(3, region="서울")
+    segment = Segment.objects.create(
+        name="서울",
+        definition={"match": "all", "rules": [{"field": "region", "op": "eq", "value": "서울"}]},
+    )
+    response = marketer_client.post(
+        f"/loyalty/campaigns/{campaign.pk}/",
+        {"customer": "", "segment": str(segment.pk), "issue_key": "big"},
+    )
+    assert response.status_code == 422 and error_fields(response) == {"segment"}
+    assert not Coupon.objects.exists()

@@ -47,6 +47,7 @@ DISCOUNT_FIELDS = ("kind", "value")
 MAX_AMOUNT = Decimal("99999999999999")  # 14 digits, the column's limit
 MAX_COUNT = 2_000_000_000
 ISSUE_BATCH = 1000
+MAX_ISSUE = 100_000  # codes per issue: a page request must finish in seconds
 
 
 def _amount_problem(value: Decimal | None, currency: str, *, positive: bool) -> str | None:
@@ -246,6 +247,16 @@ def issue_to_customers(
             )
     if not pks:
         raise ValidationFailed([FieldProblem("customer", _("Choose a customer or a segment."))])
+    if len(pks) > MAX_ISSUE:
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "segment",
+                    _("%(count)s customers: at most %(max)s codes can be issued at once.")
+                    % {"count": f"{len(pks):,}", "max": f"{MAX_ISSUE:,}"},
+                )
+            ]
+        )
     known = Customer.objects.filter(pk__in=pks).count()
     if known != len(pks):
         raise ValidationFailed([FieldProblem("customer", _("No such customer."))])
