@@ -185,6 +185,13 @@ def reanalyse_chunk(*, chunk_pk: int) -> int:
     return len(alive)
 
 
+def run_reanalysis(*, job_pk: int, chunk_size: int = BACKFILL_CHUNK) -> ReanalysisJob:
+    """Plan and run a queued re-analysis in this process, chunk after chunk."""
+    for chunk_pk in plan_reanalysis(job_pk=job_pk, chunk_size=chunk_size):
+        reanalyse_chunk(chunk_pk=chunk_pk)
+    return ReanalysisJob.objects.get(pk=job_pk)
+
+
 def _finish_if_complete(job_pk: int) -> None:
     if not ReanalysisChunk.objects.filter(job_id=job_pk, done=False).exists():
         ReanalysisJob.objects.filter(pk=job_pk, status=ReanalysisJob.Status.RUNNING).update(

@@ -155,6 +155,20 @@ def theme_choices(language: str) -> list[tuple[str, str]]:
     return [(t.name, t.label(language)) for t in taxonomy_snapshot().themes]
 
 
+def cue_overlaps(*, name: str | None, cues_ko: Iterable[str], cues_en: Iterable[str],
+                 language: str) -> list[tuple[str, str]]:
+    """(cue, other theme's label) for each cue that another theme also has: a comment
+    with that word then counts for both themes."""
+    ko, en = set(cues_ko), {c.lower() for c in cues_en}
+    found = []
+    for theme in taxonomy_snapshot().themes:
+        if theme.name == name:
+            continue
+        found += [(c, theme.label(language)) for c in theme.cues_ko if c in ko]
+        found += [(c, theme.label(language)) for c in theme.cues_en if c.lower() in en]
+    return found
+
+
 def answers_per_theme() -> dict[str, int]:
     """How many analysed answers mention each theme key (one grouped query)."""
     return dict(ThemeMention.objects.values_list("theme").annotate(n=Count("pk")).order_by())

@@ -12,6 +12,7 @@ from dangol.feedback.analysis import (
     BackfillResult,
     analyse_pending_answers,
     analyse_survey_response,
+    run_reanalysis,
 )
 from dangol.feedback.tasks import analyse_pending_task, analyse_response_task
 from dangol.feedback.taxonomy import (
@@ -40,6 +41,7 @@ __all__ = [
     "queue_pending_analysis",
     "queue_response_analysis",
     "reset_taxonomy",
+    "run_reanalysis",
     "set_theme_enabled",
     "start_reanalysis",
     "update_theme",

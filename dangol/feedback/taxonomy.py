@@ -463,9 +463,10 @@ def analyse_sample(*, text: str, language: str, draft: dict[str, Any] | None = N
 # --- re-analysis ----------------------------------------------------------------------
 
 
-def start_reanalysis(*, actor: Actor) -> ReanalysisJob:
+def start_reanalysis(*, actor: Actor, queue: bool = True) -> ReanalysisJob:
     """Find the themes of every analysed answer again with the current taxonomy, in the
-    workers (planned after commit). Writes an audit row.
+    workers (planned after commit); with ``queue=False`` the caller runs the job
+    (:func:`dangol.feedback.analysis.run_reanalysis`). Writes an audit row.
 
     Raises PermissionDenied, and DomainError while another re-analysis is running.
     """
@@ -481,5 +482,6 @@ def start_reanalysis(*, actor: Actor) -> ReanalysisJob:
         job = ReanalysisJob.objects.create(taxonomy_version=taxonomy.version,
                                            created_by=actor.user)
         record_audit(actor=actor, action="reanalyse", obj=job, fields=["themes"])
-        enqueue_after_commit(plan_reanalysis_task, job.pk)
+        if queue:
+            enqueue_after_commit(plan_reanalysis_task, job.pk)
     return job

@@ -94,6 +94,11 @@ def _theme_form(request: HttpRequest, theme: ThemeInfo | None) -> HttpResponse:
                      initial=ThemeForm.initial_for(theme) if theme else None)
     context: dict[str, Any] = {"nav_current": "feedback", "theme": theme, "form": form,
                                "sample_form": SampleForm(request.POST or None)}
+    shown = form.values() if request.method == "POST" else ThemeForm.initial_for(theme) if (
+        theme) else {}
+    context["overlaps"] = selectors.cue_overlaps(
+        name=editing, cues_ko=services.split_cues(shown.get("cues_ko")),
+        cues_en=services.split_cues(shown.get("cues_en")), language=_language())
     status = 200
     if request.method == "POST":
         values = form.values()

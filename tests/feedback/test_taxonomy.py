@@ -1,6 +1,7 @@
 """The business taxonomy: its changes, their checks, and analysis that follows them."""
 
 import pytest
+from django.core.management import call_command
 
 from dangol import textkit
 from dangol.accounts.actors import SYSTEM, Actor
@@ -264,3 +265,12 @@ def test_trying_a_sentence_with_unsaved_values_stores_nothing():
     with pytest.raises(ValidationFailed) as caught:
         taxonomy.analyse_sample(text="  ", language="ko")
     assert caught.value.problems[0].field == "text"
+
+
+def test_the_command_reanalyses_themes_in_this_process(comment_survey, capsys):
+    responses = [_answer(comment_survey, f"향기가 좋아요 {i}") for i in range(3)]
+    taxonomy.create_theme(actor=SYSTEM, **SCENT)
+    call_command("analyse_answers", "--themes", "--chunk-size", "2")
+    assert "re-analysed the themes of 3 answers in 2 chunks" in capsys.readouterr().out
+    assert all(_themes(r) == {"scent"} for r in responses)
+    assert ReanalysisJob.objects.get().status == "done"

@@ -237,3 +237,12 @@ def test_a_bad_file_names_the_place_and_changes_nothing(owner_client, document, 
     errors = re.search(r'<ul class="messages">.*?</ul>', page.content.decode(), re.S).group(0)
     assert "file: " in errors and where in errors
     assert not ThemeTaxonomy.objects.exists() and not AuditEntry.objects.exists()
+
+
+def test_the_form_points_out_cues_shared_with_another_theme(owner_client):
+    html = owner_client.post("/feedback/themes/new/", SCENT | {
+        "cues_ko": "향기, 할인", "text": "향기", "action": "try"}).content.decode()
+    overlaps = re.search(r'data-testid="overlaps".*?</div>', html, re.S).group(0)
+    assert "할인 → 가격" in overlaps and "향기" not in overlaps
+    assert 'data-testid="overlaps"' not in owner_client.get(
+        "/feedback/themes/new/").content.decode()
