@@ -12,8 +12,9 @@ from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# (earn, redeem, claim by a member) statements, BEGIN and COMMIT included.
-EXPECTED = {"postgresql": (4, 5, 6), "sqlite": (6, 7, 9)}
+# (earn, redeem, claim by a member, claim by a newcomer without an account)
+# statements, BEGIN and COMMIT included.
+EXPECTED = {"postgresql": (4, 5, 6, 7), "sqlite": (6, 7, 9, 11)}
 
 
 def statements(call) -> int:
@@ -42,6 +43,8 @@ def test_earn_redeem_and_claim_statements_and_what_they_wrote():
         program=program,
     )
     event = events.create_event(actor=SYSTEM, name="선착순", capacity=1, points=7)
+    other = events.create_event(actor=SYSTEM, name="두 번째", capacity=5, points=3)
+    newcomer = CustomerFactory()
 
     counts = (
         statements(
@@ -67,9 +70,13 @@ def test_earn_redeem_and_claim_statements_and_what_they_wrote():
         statements(
             lambda: events.claim_event(actor=SYSTEM, event_id=event.pk, customer_pk=customer.pk)
         ),
+        statements(
+            lambda: events.claim_event(actor=SYSTEM, event_id=other.pk, customer_pk=newcomer.pk)
+        ),
     )
     if connection.vendor in EXPECTED:
         assert counts == EXPECTED[connection.vendor]
+    assert Account.objects.get(customer=newcomer).balance == 3
 
     account = Account.objects.get(customer=customer)
     assert account.balance == 100 + 100 + 10 - 150 + 7 == account.lifetime_earned - 150
@@ -80,13 +87,12 @@ def test_earn_redeem_and_claim_statements_and_what_they_wrote():
         50,
     ]
     assert sum(Entry.objects.filter(account=account).values_list("points", flat=True)) == 67
-    claim = Claim.objects.get()
+    claim = Claim.objects.get(event=event)
     assert (claim.position, claim.entry.points) == (1, 7)
     # A repeat claim returns the first; another customer finds the event sold out.
     assert not events.claim_event(actor=SYSTEM, event_id=event.pk, customer_pk=customer.pk).created
+    late = CustomerFactory()
     with pytest.raises(events.SoldOut):
-        events.claim_event(actor=SYSTEM, event_id=event.pk, customer_pk=CustomerFactory().pk)
-    assert (
-        Claim.objects.count() == 1
-        and not Entry.objects.filter(source=Source.EVENT).exclude(account=account).exists()
-    )
+        events.claim_event(actor=SYSTEM, event_id=event.pk, customer_pk=late.pk)
+    assert Claim.objects.filter(event=event).count() == 1
+    assert not Entry.objects.filter(account__customer=late).exists()

@@ -132,6 +132,11 @@ def test_a_repeated_key_returns_the_first_entry_and_a_changed_request_is_refused
             actor=SYSTEM, customer_pk=customer.pk, points=5, idempotency_key="k1", at=T0
         )
     assert Entry.objects.filter(account__customer=customer).count() == 1
+    # The same key and content for a customer without an account yet is refused too.
+    newcomer = CustomerFactory()
+    with pytest.raises(ledger.IdempotencyConflict):
+        earn(newcomer, 100, "k1")
+    assert not Entry.objects.filter(account__customer=newcomer).exists()
 
 
 def test_bad_requests_name_the_field_and_change_nothing():

@@ -80,7 +80,11 @@ def lock_account(*, program: Program, customer_pk: int, key: str | None = None) 
     account = lock_account_row(program_id=program.pk, customer_pk=customer_pk, key=key)
     if account is not None:
         return account
-    create_account_row(program_id=program.pk, customer_pk=customer_pk, now=timezone.now())
+    created = create_account_row(
+        program_id=program.pk, customer_pk=customer_pk, now=timezone.now(), key=key
+    )
+    if created is not None:
+        return created
     account = lock_account_row(program_id=program.pk, customer_pk=customer_pk, key=key)
     if account is None:
         raise NotFound(_("No such customer."), code="unknown_customer")

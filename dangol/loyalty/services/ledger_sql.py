@@ -248,18 +248,41 @@ def _create_account_sql(vendor: str) -> str:
         "created_at",
         "updated_at",
     ]
-    return (
+    sql = (
         f"INSERT INTO {_table(Account)} ({', '.join(_q(c) for c in columns)}) "  # noqa: S608
         f"SELECT %s, %s, 0, 0, 0, %s, %s WHERE EXISTS (SELECT 1 FROM "
         f"{_table(Customer)} WHERE {_q('id')} = %s) "
         f"ON CONFLICT ({_q('program_id')}, {_q('customer_id')}) DO NOTHING"
     )
+    if vendor != "postgresql":
+        return sql
+    # Like the lock query, also the entry an earlier request with the key wrote.
+    back = ", ".join(_q(c) for c in _ACCOUNT_COLUMNS)
+    return (
+        f"{sql} RETURNING {back}, (SELECT e.{_q('id')} FROM {_table(Entry)} e "  # noqa: S608
+        f"WHERE e.{_q('program_id')} = %s AND e.{_q('idempotency_key')} = %s LIMIT 1)"
+    )
 
 
-def create_account_row(*, program_id: int, customer_pk: int, now: datetime) -> None:
-    """Open the customer's account unless it exists (or the customer does not)."""
+def create_account_row(
+    *, program_id: int, customer_pk: int, now: datetime, key: str | None = None
+) -> Account | None:
+    """Open the customer's account unless it exists (or the customer does not).
+
+    On PostgreSQL, returns the new account (with ``earlier_id`` as
+    ``lock_account_row`` gives it): a row this transaction inserted is its own
+    until it commits, so no lock query is needed. None: it existed already,
+    the customer does not, or another database (call ``lock_account_row``).
+    """
+    params: list[Any] = [program_id, customer_pk, _dt(now), _dt(now), customer_pk]
+    returning = connection.vendor == "postgresql"
+    if returning:
+        params += [program_id, key]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _create_account_sql(connection.vendor),
-            [program_id, customer_pk, _dt(now), _dt(now), customer_pk],
-        )
+        cursor.execute(_create_account_sql(connection.vendor), params)
+        row = cursor.fetchone() if returning else None
+    if row is None:
+        return None
+    account = Account.from_db(connection.alias, _ACCOUNT_COLUMNS, row[:-1])
+    account.earlier_id = row[-1]  # type: ignore[attr-defined]
+    return account
