@@ -53,7 +53,7 @@ def _invalid(field: str, message: str) -> ValidationFailed:
 
 def _lock(case_pk: int) -> Case:
     """The case, locked for the rest of the transaction; NotFound when there is none."""
-    case = (Case.objects.select_for_update().select_related("customer", "assignee")
+    case = (Case.objects.select_for_update(of=("self",)).select_related("customer", "assignee")
             .filter(pk=case_pk).first())
     if case is None:
         raise NotFound(_("No case with ID %(id)s.") % {"id": case_pk})
