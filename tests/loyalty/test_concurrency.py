@@ -7,6 +7,7 @@ checks only mean something on PostgreSQL (CI runs them there).
 
 import random
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -47,7 +48,23 @@ def run_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
         thread.start()
     for thread in threads:
         thread.join()
+    _wait_for_thread_sessions_to_end()
     return errors
+
+
+def _wait_for_thread_sessions_to_end() -> None:
+    """The server ends a closed connection's session a moment later; the test database
+    can only be dropped once the threads' sessions are gone."""
+    deadline = time.monotonic() + 15
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
 
 
 def test_concurrent_earn_and_redeem_on_shared_accounts_keep_every_balance_exact():
