@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangol.core.models import TimeStampedModel
 
@@ -23,7 +24,7 @@ class Priority(models.TextChoices):
 
 class Status(models.TextChoices):
     NEW = "new", _("New")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("case", "Open")
     PENDING = "pending", _("Waiting for the customer")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
@@ -163,7 +164,7 @@ class Case(TimeStampedModel):
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", _("Opened")
+    CREATED = "created", pgettext_lazy("case", "Opened")
     ASSIGNED = "assigned", _("Assigned")
     STATUS = "status", _("Status changed")
     PRIORITY = "priority", _("Priority changed")

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -82,7 +82,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "priority": priority, "counts": selectors.inbox_counts(request.user),  # type: ignore
         "statuses": Status.choices, "priorities": Priority.choices,
         "recovery": selectors.recovery_rate(),
-        "views": [("active", _("Open")), ("mine", _("Mine")),
+        "views": [("active", pgettext("case", "Open")), ("mine", _("Mine")),
                   ("unassigned", _("Unassigned")), ("overdue", _("Overdue")),
                   ("all", _("All"))],
     })
