@@ -166,13 +166,22 @@ def explain_run(run: ScoringRun, *, now: datetime | None = None) -> str:
     return ""
 
 
+def _started_by_label(started_by: str) -> str:
+    if started_by == "schedule":
+        return _("nightly schedule")
+    if started_by == "command line":
+        return _("command line")
+    return started_by
+
+
 def scoring_run_facts(run: ScoringRun, *, now: datetime | None = None) -> dict[str, Any]:
     """A run as the API and the pages show it (``run`` from :func:`list_scoring_runs`)."""
     plan = run.plan or {}
     return {
         "id": run.pk, "status": run.status, "status_label": run.get_status_display(),
         "mode": run.mode, "mode_label": run.get_mode_display() if run.mode else "",
-        "started_by": run.started_by, "started_at": run.started_at,
+        "started_by": run.started_by, "started_by_label": _started_by_label(run.started_by),
+        "started_at": run.started_at,
         "finished_at": run.finished_at, "duration_seconds": run_seconds(run, now=now),
         "as_of": run.as_of, "customers_scored": run.customers,
         "repeat_buyers": run.repeat_buyers, "chunks_total": run.chunks,

@@ -15,4 +15,4 @@ def test_the_stalled_run_check_runs_every_few_minutes_through_a_registered_task(
     assert entry["schedule"].hour == set(range(24))
     # A claim outlives two checks, so a chunk is not queued again between two renewals.
     interval_seconds = 3600 // len(entry["schedule"].minute)
-    assert settings.SCORING_LEASE_SECONDS >= 2 * interval_seconds
+    assert 2 * interval_seconds <= settings.SCORING_LEASE_SECONDS

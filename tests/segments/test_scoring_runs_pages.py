@@ -7,6 +7,7 @@ from dangol.accounts.models import AuditEntry
 from dangol.accounts.permissions import Role
 from dangol.segments.models import ScoringRun
 from dangol.segments.services import score_customers
+from dangol.segments.tasks import score_customers_task
 from tests.conftest import make_staff
 from tests.segments.test_scoring import AS_OF, population
 from tests.segments.test_scoring_runs import recent_population
@@ -89,3 +90,14 @@ def test_a_failed_run_shows_the_reason_and_resumes_from_the_page(
     assert "1 task queued again" in resumed.content.decode()
     assert ScoringRun.objects.get(pk=result.run_id).status == ScoringRun.Status.DONE
 
+
+
+def test_the_nightly_run_says_the_schedule_started_it():
+    population()
+    result = score_customers_task(as_of=AS_OF.isoformat())
+    run = ScoringRun.objects.get(pk=result["run_id"])
+    assert (run.status, run.started_by) == (ScoringRun.Status.DONE, "schedule")
+
+    html = staff_client(Role.ANALYST).get("/segments/scoring/").content.decode()
+
+    assert "<td>nightly schedule</td>" in html

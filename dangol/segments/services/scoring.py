@@ -93,7 +93,9 @@ def score_customers(
         run = claimed
     try:
         summaries = read_summaries(as_of=run.as_of)
+        scoring_runs.renew_run(run_id=run.pk)
         plan = fit_plan(summaries)
+        scoring_runs.renew_run(run_id=run.pk)
         if split is None:
             split = summaries.size > chunk_size and not current_app.conf.task_always_eager
         if split:

@@ -172,6 +172,12 @@ def claim_chunk(*, run_id: int, first_pk: int, last_pk: int) -> ScoringChunk | N
     return chunk
 
 
+def renew_run(*, run_id: int) -> None:
+    """The heartbeat of a process reading and fitting a running run."""
+    ScoringRun.objects.filter(pk=run_id, status=ScoringRun.Status.RUNNING).update(
+        heartbeat_at=timezone.now())
+
+
 def renew_claim(*, chunk: ScoringChunk) -> None:
     """The heartbeat of a worker scoring ``chunk``: its lease starts again now."""
     now = timezone.now()
