@@ -25,7 +25,7 @@ from dangol.loyalty.forms import (
     RuleForm,
     TierForm,
 )
-from dangol.loyalty.models import CouponCampaign, EarnRule, Event, Tier
+from dangol.loyalty.models import CouponCampaign, EarnRule, Tier
 from dangol.loyalty.services import campaigns as campaign_services
 from dangol.loyalty.services import events as event_services
 from dangol.loyalty.services import program as program_services
@@ -57,7 +57,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "form": form,
         "figures": selectors.program_figures(program=program),
         "rules": EarnRule.objects.filter(program=program).order_by("kind", "pk"),
-        "events": Event.objects.filter(program=program).order_by("-pk")[:20],
+        "events": selectors.list_events(program=program)[:20],
         "rule_form": RuleForm(),
         "tiers": Tier.objects.filter(program=program).order_by("rank"),
         "campaigns": selectors.coupon_campaigns(program=program),
