@@ -90,12 +90,12 @@ def _sample(request: HttpRequest, *, draft: dict[str, str] | None,
 
 def _theme_form(request: HttpRequest, theme: ThemeInfo | None) -> HttpResponse:
     editing = theme.name if theme else None
-    form = ThemeForm(request.POST or None, editing=theme is not None,
+    posted = request.POST if request.method == "POST" else None
+    form = ThemeForm(posted, editing=theme is not None,
                      initial=ThemeForm.initial_for(theme) if theme else None)
     context: dict[str, Any] = {"nav_current": "feedback", "theme": theme, "form": form,
-                               "sample_form": SampleForm(request.POST or None)}
-    shown = form.values() if request.method == "POST" else ThemeForm.initial_for(theme) if (
-        theme) else {}
+                               "sample_form": SampleForm(posted)}
+    shown = form.values() if posted is not None else form.initial
     context["overlaps"] = selectors.cue_overlaps(
         name=editing, cues_ko=services.split_cues(shown.get("cues_ko")),
         cues_en=services.split_cues(shown.get("cues_en")), language=_language())

@@ -246,3 +246,11 @@ def test_the_form_points_out_cues_shared_with_another_theme(owner_client):
     assert "할인 → 가격" in overlaps and "향기" not in overlaps
     assert 'data-testid="overlaps"' not in owner_client.get(
         "/feedback/themes/new/").content.decode()
+
+
+def test_an_empty_post_names_the_missing_fields(owner_client):
+    response = owner_client.post("/feedback/themes/new/", {})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert all(f'data-testid="error-{f}"' in html for f in ("name", "label_ko", "cues_ko"))
+    assert not ThemeTaxonomy.objects.exists()
