@@ -13,6 +13,12 @@ class ProgramForm(forms.ModelForm):
         model = Program
         fields = PROGRAM_FIELDS
 
+    def clean_earn_unit_amount(self) -> Decimal:
+        value = self.cleaned_data["earn_unit_amount"]
+        if value is not None and value <= 0:
+            raise forms.ValidationError(_("Must be above zero."))
+        return value
+
 
 class RuleForm(forms.ModelForm):
     class Meta:
@@ -28,6 +34,12 @@ class RuleForm(forms.ModelForm):
             "weekdays",
             "active",
         )
+
+    def clean_multiplier(self) -> Decimal:
+        value = self.cleaned_data["multiplier"]
+        if value is not None and value < 0:
+            raise forms.ValidationError(_("Must not be negative."))
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -61,6 +73,12 @@ class TierForm(forms.ModelForm):
             "birthday_points",
             "monthly_coupon",
         )
+
+    def clean_earn_multiplier(self) -> Decimal:
+        value = self.cleaned_data["earn_multiplier"]
+        if value is not None and value < 1:
+            raise forms.ValidationError(_("At least 1 (a tier never earns less)."))
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -382,3 +382,31 @@ def test_a_segment_too_large_for_one_issue_is_refused_whole(marketer_client, mon
     )
     assert response.status_code == 422 and error_fields(response) == {"segment"}
     assert not Coupon.objects.exists()
+
+
+def test_settings_rules_and_tiers_refuse_bad_numbers_naming_the_field(marketer_client):
+    from dangol.loyalty.forms import ProgramForm, RuleForm, TierForm
+    from dangol.loyalty.models import Program
+
+    program = ledger.default_program()
+    settings = {f: "" if v is None else v for f, v in ProgramForm(instance=program).initial.items()}
+    settings.update(earn_unit_amount="0", active="on")
+    response = marketer_client.post("/loyalty/", settings)
+    assert response.status_code == 200
+    assert ProgramForm(settings, instance=program).errors.keys() == {"earn_unit_amount"}
+    assert Program.objects.get().earn_unit_amount == Decimal(1000)
+    rule = RuleForm({"kind": "promotion", "multiplier": "-1", "weekdays": "[]"})
+    assert rule.errors.keys() == {"multiplier"}
+    tier = TierForm({"name": "g", "rank": "1", "min_spend": "5", "earn_multiplier": "0.5"})
+    assert tier.errors.keys() >= {"earn_multiplier"} and "__all__" not in tier.errors
+    marketer_client.post(
+        "/loyalty/tiers/",
+        {
+            "name": "g",
+            "rank": "1",
+            "min_spend": "5",
+            "earn_multiplier": "0.5",
+            "birthday_points": "0",
+        },
+    )
+    assert not Tier.objects.exists()
