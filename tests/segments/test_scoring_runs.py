@@ -12,10 +12,11 @@ from dangol.accounts.models import AuditEntry
 from dangol.accounts.permissions import Role
 from dangol.core.errors import PermissionDenied
 from dangol.customers.models import Order
-from dangol.segments.models import CustomerScore, ScoringChunk, ScoringRun
+from dangol.segments.models import CustomerScore, ScoringChunk, ScoringRun, Segment
 from dangol.segments.selectors import explain_run, get_scoring_run, scoring_run_facts
 from dangol.segments.services import (
     ScoringAlreadyRunning,
+    create_segment,
     reclaim_stalled_work,
     resume_scoring,
     score_customers,
@@ -95,7 +96,8 @@ def test_a_chunk_whose_worker_died_is_queued_again_and_finished(
     with django_capture_on_commit_callbacks(execute=True) as requeued:
         report = reclaim_stalled_work()
 
-    assert report.chunks_requeued == [first.pk] and len(requeued) == 1
+    assert report.chunks_requeued == [first.pk]
+    assert len(requeued) == 2  # the chunk, then the recount of saved segments
     run = ScoringRun.objects.get(pk=result.run_id)
     assert run.status == ScoringRun.Status.DONE, run.error
     first.refresh_from_db()
@@ -205,7 +207,7 @@ def test_a_run_started_on_demand_is_scored_by_the_worker_task(
     with django_capture_on_commit_callbacks(execute=True) as queued:
         run = start_scoring(actor=Actor(user=admin, ip="10.0.0.7"))
 
-    assert len(queued) == 1
+    assert len(queued) == 2  # the run, then the recount of saved segments
     run.refresh_from_db()
     assert (run.status, run.mode, run.customers, run.started_by) == (
         ScoringRun.Status.DONE, ScoringRun.Mode.IN_PROCESS, 52, admin.email)
@@ -252,3 +254,17 @@ def test_predictions_the_models_cannot_evaluate_are_stored_as_unknown_not_a_fail
     unknown = CustomerScore.objects.filter(expected_purchases_90d__isnull=True).count()
     assert unknown == run.non_finite_predictions == 52
     assert not CustomerScore.objects.filter(p_alive__isnull=True).exists()
+
+
+def test_saved_segments_are_recounted_once_a_run_is_done(django_capture_on_commit_callbacks):
+    population()
+    champions = create_segment(actor=SYSTEM, name="Champions", description="",
+                               definition={"match": "all", "rules": [
+                                   {"field": "rfm_segment", "op": "eq", "value": "champions"}]})
+    assert Segment.objects.get(pk=champions.pk).member_count == 0  # nobody is scored yet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = score_customers(as_of=AS_OF, split=True, chunk_size=20)
+
+    assert result.segments["champions"] > 0
+    assert Segment.objects.get(pk=champions.pk).member_count == result.segments["champions"]

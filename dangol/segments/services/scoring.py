@@ -116,7 +116,7 @@ def _write_in_process(*, run: ScoringRun, summaries: Summaries, plan: Plan) -> S
     """Write every score of a running run in one transaction and mark it done.
 
     Takes the run's row lock first; leaves a run that is no longer waiting for
-    its plan as it is.
+    its plan as it is. Saved segments are recounted after commit.
     """
     scores = apply_plan(plan, summaries)
     with transaction.atomic():
@@ -135,6 +135,7 @@ def _write_in_process(*, run: ScoringRun, summaries: Summaries, plan: Plan) -> S
         run.status = ScoringRun.Status.DONE
         run.finished_at = run.heartbeat_at = timezone.now()
         run.save()
+        scoring_runs.count_segments_after_commit()
     return run
 
 

@@ -216,7 +216,7 @@ def finish_run_if_complete(*, run_id: int) -> bool:
     """Complete a running run whose chunks are all done: delete stale scores, mark it done.
 
     Takes the run's row lock, so exactly one caller completes it; returns
-    whether this call did.
+    whether this call did. Saved segments are recounted after commit.
     """
     with transaction.atomic():
         run = ScoringRun.objects.select_for_update().get(pk=run_id)
@@ -232,7 +232,13 @@ def finish_run_if_complete(*, run_id: int) -> bool:
         run.finished_at = timezone.now()
         run.save(update_fields=["non_finite_predictions", "scores_deleted", "status",
                                 "finished_at"])
+        count_segments_after_commit()
     return True
+
+
+def count_segments_after_commit() -> None:
+    """Saved segments' cached counts follow new scores: recount them once a run is done."""
+    enqueue_after_commit(tasks.refresh_segment_counts_task)
 
 
 def fail_chunk(*, run_id: int, first_pk: int, last_pk: int, error: str) -> None:
