@@ -146,3 +146,29 @@ def test_a_reversed_action_frees_the_cap_for_the_next_action_the_same_day():
     )
     assert later.points == 300
     assert account_of(customer).balance == 300
+
+
+def test_rewards_given_before_orders_were_recorded_get_their_order_and_reverse_on_refund():
+    import importlib
+
+    from django.apps import apps
+
+    from dangol.loyalty.services.earning import award_action
+
+    program(referral_points=700)
+    product = ProductFactory()
+    friend, newcomer = referred_pair()
+    bulk_upsert_orders(actor=SYSTEM, rows=[order_row("OLD1", newcomer, [(product, 10000, 1)])])
+    referral = Referral.objects.get()
+    # As the earlier release rewarded it: keyed on the referral only, no order noted.
+    entry = award_action(source=Source.REFERRAL, ref=str(referral.pk), customer_pk=friend.pk)
+    Referral.objects.filter(pk=referral.pk).update(entry=entry)
+    backfill = importlib.import_module(
+        "dangol.loyalty.migrations.0006_referral_orders_backfill"
+    ).backfill
+    backfill(apps, None)
+    assert Referral.objects.get().order.external_id == "OLD1"
+    Order.objects.filter(external_id="OLD1").update(status="refunded")
+    apply_orders(order_pks=list(Order.objects.values_list("pk", flat=True)))
+    assert account_of(friend).balance == 0
+    assert Referral.objects.get().entry is None
