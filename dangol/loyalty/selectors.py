@@ -181,9 +181,13 @@ def find_customer_pk(*, external_id: str) -> int | None:
     )
 
 
-def reward_catalogue() -> QuerySet[CouponCampaign]:
-    return CouponCampaign.objects.filter(active=True, points_cost__isnull=False).order_by(
-        "points_cost", "pk"
+def reward_catalogue(*, at: datetime | None = None) -> QuerySet[CouponCampaign]:
+    """Rewards customers can buy now: running (or not yet started) priced campaigns."""
+    at = at or timezone.now()
+    return (
+        CouponCampaign.objects.filter(active=True, points_cost__isnull=False)
+        .exclude(ends_at__lte=at)
+        .order_by("points_cost", "pk")
     )
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from dangol.accounts.actors import SYSTEM
+from dangol.loyalty import selectors
 from dangol.loyalty.models import Account, Coupon, CouponCampaign, CouponUse, Source
 from dangol.loyalty.services import coupons, ledger
 from tests.factories import CustomerFactory
@@ -172,6 +173,37 @@ def test_buying_a_reward_spends_points_and_issues_the_coupon_once():
             actor=SYSTEM, customer_pk=customer.pk, campaign_id=reward.pk, idempotency_key="buy-2"
         )
     assert Coupon.objects.filter(customer=customer).count() == 1
+
+
+def test_an_ended_or_spent_reward_is_not_for_sale_but_a_repeat_still_returns_the_coupon():
+    customer = CustomerFactory()
+    ledger.earn_points(
+        actor=SYSTEM, customer_pk=customer.pk, points=9000, source=Source.ORDER, idempotency_key="o"
+    )
+    reward = campaign(points_cost=1000, budget_uses=1)
+    bought = coupons.buy_reward(
+        actor=SYSTEM, customer_pk=customer.pk, campaign_id=reward.pk, idempotency_key="b1"
+    )
+    CouponCampaign.objects.filter(pk=reward.pk).update(used_count=1)
+    with pytest.raises(coupons.CouponRefused) as spent:
+        coupons.buy_reward(
+            actor=SYSTEM, customer_pk=customer.pk, campaign_id=reward.pk, idempotency_key="b2"
+        )
+    assert spent.value.code == "budget_exhausted"
+    CouponCampaign.objects.filter(pk=reward.pk).update(
+        used_count=0, ends_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert reward.pk not in set(selectors.reward_catalogue().values_list("pk", flat=True))
+    with pytest.raises(coupons.NotFound) as ended:
+        coupons.buy_reward(
+            actor=SYSTEM, customer_pk=customer.pk, campaign_id=reward.pk, idempotency_key="b3"
+        )
+    assert ended.value.code == "unknown_reward"
+    repeat = coupons.buy_reward(
+        actor=SYSTEM, customer_pk=customer.pk, campaign_id=reward.pk, idempotency_key="b1"
+    )
+    assert repeat.pk == bought.pk
+    assert Account.objects.get(customer=customer).balance == 8000
 
 
 def test_welcome_and_birthday_coupons_are_issued_once():

@@ -26,7 +26,7 @@ from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFa
 from dangol.core.money import minor_units
 from dangol.customers.models import Customer
 from dangol.loyalty.models import Coupon, CouponCampaign, CouponUse, EntryKind, Source
-from dangol.loyalty.selectors import one_or_none
+from dangol.loyalty.selectors import one_or_none, reward_catalogue
 from dangol.loyalty.services.ledger import Request, default_program, run_once, take_from
 
 # No 0/O, 1/I/L: codes are read aloud and typed from paper.
@@ -310,16 +310,25 @@ def buy_reward(
     """Spend points on a reward from the catalogue; the customer gets its coupon.
 
     One transaction: the points are redeemed (FIFO) and the coupon issued, or
-    neither. A repeated key returns the same coupon. Raises InsufficientPoints,
-    NotFound (``unknown_reward``), IdempotencyConflict.
+    neither. A repeated key returns the same coupon. A paused or ended reward is
+    not for sale, nor one whose use budget is spent. Raises InsufficientPoints,
+    NotFound (``unknown_reward``), CouponRefused (``budget_exhausted``),
+    IdempotencyConflict.
     """
     require(actor, "loyalty.transact")
-    campaign = one_or_none(
-        CouponCampaign.objects.filter(pk=campaign_id, active=True, points_cost__isnull=False)
+    at = at or timezone.now()
+    bought = one_or_none(
+        Coupon.objects.filter(
+            campaign_id=campaign_id, customer_id=customer_pk, issue_key=f"reward:{idempotency_key}"
+        )
     )
+    if bought is not None:
+        return bought
+    campaign = one_or_none(reward_catalogue(at=at).filter(pk=campaign_id))
     if campaign is None:
         raise NotFound(_("No such reward."), code="unknown_reward")
-    at = at or timezone.now()
+    if campaign.budget_uses is not None and campaign.used_count >= campaign.budget_uses:
+        raise _refuse("budget_exhausted", _("This coupon's budget is used up."))
     program = default_program()
     cost = campaign.points_cost or 0
     request = Request(EntryKind.REDEEM, Source.REWARD, str(campaign.pk), cost)
