@@ -113,6 +113,8 @@ def _register_routers() -> None:
     api.add_router("/segments", segments_router)
     from dangol.cases.api import router as cases_router
     api.add_router("/cases", cases_router)
+    from dangol.feedback.api import router as feedback_router
+    api.add_router("/feedback", feedback_router)
 
 
 _register_routers()
