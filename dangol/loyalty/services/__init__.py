@@ -4,11 +4,19 @@ Points: ``earn_points``, ``redeem_points``, ``adjust_points``, ``reverse_entry``
 ``award_action`` (survey, review, referral, birthday points, idempotent on the
 action), ``apply_orders`` (earn or reverse for written orders; connected to
 ``customers.signals.orders_written`` already), ``expire_points``.
-Events: ``create_event``, ``claim_event``. Coupons: ``issue_coupon``,
+Events: ``create_event``, ``claim_event``, ``close_event``. Coupons: ``issue_coupon``,
 ``validate_coupon``, ``reserve_coupon``, ``confirm_coupon``, ``release_coupon``,
-``buy_reward``. Tiers: ``evaluate_tiers``. Referrals: ``record_referral``.
+``buy_reward``. Campaigns: ``save_campaign``, ``set_campaign_state`` (pause,
+resume, end), ``issue_to_customers`` (a customer or a saved segment). Tiers:
+``evaluate_tiers``. Referrals: ``record_referral`` (rewards and their reversal
+on refunds run with ``apply_orders``).
 """
 
+from dangol.loyalty.services.campaigns import (
+    issue_to_customers,
+    save_campaign,
+    set_campaign_state,
+)
 from dangol.loyalty.services.coupons import (
     CouponRefused,
     buy_reward,
@@ -19,7 +27,7 @@ from dangol.loyalty.services.coupons import (
     validate_coupon,
 )
 from dangol.loyalty.services.earning import apply_orders, award_action
-from dangol.loyalty.services.events import SoldOut, claim_event, create_event
+from dangol.loyalty.services.events import SoldOut, claim_event, close_event, create_event
 from dangol.loyalty.services.ledger import (
     IdempotencyConflict,
     InsufficientPoints,
@@ -43,6 +51,7 @@ __all__ = [
     "award_action",
     "buy_reward",
     "claim_event",
+    "close_event",
     "confirm_coupon",
     "create_event",
     "default_program",
@@ -50,10 +59,13 @@ __all__ = [
     "evaluate_tiers",
     "expire_points",
     "issue_coupon",
+    "issue_to_customers",
     "record_referral",
     "redeem_points",
     "release_coupon",
     "reserve_coupon",
     "reverse_entry",
+    "save_campaign",
+    "set_campaign_state",
     "validate_coupon",
 ]
