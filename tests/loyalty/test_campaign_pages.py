@@ -202,6 +202,26 @@ def test_pause_resume_and_end_a_campaign(marketer_client):
         {"customer": customer.external_id, "segment": "", "issue_key": "late"},
     )
     assert response.status_code == 422 and Coupon.objects.count() == 1
+    # Nor can a later end date bring it back; its name may still be corrected.
+    edit = f"/loyalty/campaigns/{campaign.pk}/edit/"
+    base = GOOD | {"name": "3천원", "kind": "fixed", "value": "3000", "max_discount": ""}
+    base |= {"valid_days": "", "budget_uses": "", "member_only": "on", "min_spend": "0"}
+    revived = marketer_client.post(edit, base | {"ends_at": "2099-01-01T00:00"})
+    assert revived.status_code == 422 and error_fields(revived) == {"ends_at"}
+    campaign.refresh_from_db()
+    ended_at = campaign.ends_at
+    assert ended_at <= timezone.now()
+    renamed = marketer_client.post(
+        edit,
+        base
+        | {
+            "name": "3천원 (종료)",
+            "ends_at": timezone.localtime(ended_at).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert renamed.status_code == 302, error_fields(renamed)
+    campaign.refresh_from_db()
+    assert campaign.name == "3천원 (종료)" and campaign.ends_at == ended_at
     actions = set(
         AuditEntry.objects.filter(object_id=str(campaign.pk)).values_list("action", flat=True)
     )

@@ -3,7 +3,8 @@
 A campaign's discount (kind, value, currency) cannot change once a coupon of
 it was used: end it and start another. Its use budget cannot drop below what
 was already used. Ending is final: ``ends_at`` becomes the ending time, so no
-code of the campaign can be used or issued afterwards.
+code of the campaign can be used or issued afterwards, and only the name of an
+ended campaign can change.
 """
 
 from collections.abc import Iterable
@@ -103,6 +104,10 @@ def check_campaign(values: dict[str, Any], *, campaign: CouponCampaign) -> list[
         bad("per_customer_limit", _("This field is required."))
     if values.get("auto", "") not in CouponCampaign.Auto.values:
         bad("auto", _("Unknown choice."))
+    if campaign.pk is not None and is_ended(campaign, timezone.now()):
+        for field in CAMPAIGN_FIELDS:
+            if field != "name" and field in values and values[field] != getattr(campaign, field):
+                bad(field, _("This campaign has ended: only its name can change."))
     if campaign.pk is not None:
         if campaign.used_count > 0:
             for field in DISCOUNT_FIELDS:
@@ -149,6 +154,11 @@ def save_campaign(
             campaign = CouponCampaign(program=program, currency=program.currency)
         else:
             campaign = _lock(campaign_id)
+        for field in ("starts_at", "ends_at"):
+            # The form shows times to the minute: the same minute is no change.
+            old, new = getattr(campaign, field), values.get(field)
+            if old is not None and new is not None and old.replace(second=0, microsecond=0) == new:
+                values[field] = old
         merged = {f: getattr(campaign, f) for f in CAMPAIGN_FIELDS} | values
         if campaign.pk is None:
             merged["per_customer_limit"] = values.get("per_customer_limit", 1)
