@@ -105,7 +105,7 @@ def update_case(request: HttpRequest, case_id: int, payload: CasePatch) -> Any:
         assignee_pk=payload.assignee_id,
         unassign="assignee_id" in given and payload.assignee_id is None,
         resolution_code=payload.resolution_code.value if payload.resolution_code else None,
-        resolution_note=payload.resolution_note)
+        resolution_note=payload.resolution_note, followup_survey_pk=payload.followup_survey_id)
     return _case(case_id)
 
 

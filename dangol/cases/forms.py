@@ -53,6 +53,13 @@ class ResolveForm(forms.Form):
         label=_("Resolution"), choices=[("", _("Choose…")), *ResolutionCode.choices])
     resolution_note = forms.CharField(label=_("Resolution note"), required=False,
                                       max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    followup_survey = forms.TypedChoiceField(
+        label=_("Follow-up survey"), coerce=int, empty_value=None, required=False,
+        help_text=_("Invites the customer to it some days after the resolution."))
+
+    def __init__(self, *args: Any, surveys: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["followup_survey"].choices = [("", _("None")), *surveys]
 
 
 class ReopenForm(forms.Form):
@@ -79,6 +86,11 @@ class RuleForm(forms.Form):
         help_text=_("None chosen: every survey."))
     default_assignee = forms.TypedChoiceField(label=_("Default assignee"), coerce=int,
                                               empty_value=None, required=False)
+    followup_survey = forms.TypedChoiceField(
+        label=_("Follow-up survey"), coerce=int, empty_value=None, required=False,
+        help_text=_("After a case is resolved, its customer is invited to this survey."))
+    followup_days = forms.IntegerField(label=_("Follow-up after (days)"), min_value=0,
+                                       max_value=365, initial=7, required=False)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def __init__(self, *args: Any, workers: list[tuple[int, str]],
@@ -86,3 +98,4 @@ class RuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["default_assignee"].choices = [("", _("Nobody")), *workers]
         self.fields["surveys"].choices = surveys
+        self.fields["followup_survey"].choices = [("", _("None")), *surveys]

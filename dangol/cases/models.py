@@ -86,6 +86,10 @@ class CaseRule(TimeStampedModel):
     default_assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("default assignee"))
+    followup_survey = models.ForeignKey(
+        "surveys.Survey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("follow-up survey"))
+    followup_days = models.PositiveSmallIntegerField(_("follow-up after (days)"), default=7)
 
     class Meta:
         verbose_name = _("case rule")
@@ -128,6 +132,11 @@ class Case(TimeStampedModel):
                                        choices=ResolutionCode.choices)
     resolution_note = models.TextField(_("resolution note"), blank=True)
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    followup_survey = models.ForeignKey(
+        "surveys.Survey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("follow-up survey"))
+    followup_at = models.DateTimeField(_("follow-up survey due"), null=True, blank=True)
+    followup_sent_at = models.DateTimeField(_("follow-up survey sent"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
 
@@ -149,6 +158,8 @@ class Case(TimeStampedModel):
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["assignee", "status"], name="case_assignee_status"),
             models.Index(fields=["customer", "status"], name="case_customer_status"),
+            models.Index(fields=["followup_at"], name="case_followup_due",
+                         condition=Q(followup_at__isnull=False, followup_sent_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
@@ -173,6 +184,7 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     ESCALATED = "escalated", _("Overdue, escalated")
     REPLY = "reply", _("Reply to the customer")
+    FOLLOWUP = "followup", _("Follow-up survey")
 
 
 class CaseEvent(models.Model):

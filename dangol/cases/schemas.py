@@ -31,6 +31,9 @@ class CaseOut(Schema):
     resolution_code: str
     resolution_note: str
     reopened_count: int
+    followup_survey_id: int | None
+    followup_at: datetime | None
+    followup_sent_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
@@ -115,6 +118,8 @@ class CasePatch(BaseModel):
     assignee_id: int | None = None
     resolution_code: ResolutionCode | None = None
     resolution_note: str = Field("", max_length=5000)
+    followup_survey_id: int | None = Field(
+        None, description="when resolving: invite the customer to this survey some days later")
 
 
 class NoteIn(BaseModel):

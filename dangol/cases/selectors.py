@@ -74,7 +74,7 @@ def inbox_counts(user: User, *, now: datetime | None = None) -> dict[str, int]:
 
 def find_case(pk: int) -> Case | None:
     return (Case.objects.select_related("customer", "assignee", "rule", "response__survey",
-                                        "response__version", "created_by")
+                                        "response__version", "created_by", "followup_survey")
             .filter(pk=pk).first())
 
 
@@ -94,7 +94,8 @@ def case_workers() -> QuerySet[User]:
 
 
 def list_rules() -> QuerySet[CaseRule]:
-    return (CaseRule.objects.select_related("default_assignee").prefetch_related("surveys")
+    return (CaseRule.objects.select_related("default_assignee", "followup_survey")
+            .prefetch_related("surveys")
             .annotate(case_count=Count("cases")).order_by("name", "pk"))
 
 

@@ -26,6 +26,12 @@ def escalate_overdue_cases_task() -> int:
     return len(escalated)
 
 
+@shared_task(acks_late=True)
+def send_case_followups_task() -> int:
+    """Invite customers of resolved cases to their follow-up survey when it is due."""
+    return len(automation.send_due_followups())
+
+
 @shared_task(acks_late=True, autoretry_for=(smtplib.SMTPException, OSError),
              retry_backoff=60, max_retries=8)
 def send_escalation_mail_task(case_pk: int) -> int:

@@ -39,6 +39,10 @@ def _workers() -> list[tuple[int, str]]:
     return [(u.pk, str(u)) for u in selectors.case_workers()]
 
 
+def _surveys() -> list[tuple[int, str]]:
+    return [(s.pk, s.name) for s in Survey.objects.order_by("name", "pk")]
+
+
 def _form_errors(request: HttpRequest, form: forms.Form) -> None:
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else name
@@ -136,7 +140,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assign_form": AssignForm(workers=workers, initial={"assignee": case.assignee_id}),
         "status_form": StatusForm(initial={"status": case.status}),
         "priority_form": PriorityForm(initial={"priority": case.priority}),
-        "note_form": NoteForm(), "resolve_form": ResolveForm(), "reopen_form": ReopenForm(),
+        "note_form": NoteForm(), "reopen_form": ReopenForm(),
+        "resolve_form": ResolveForm(surveys=_surveys(),
+                                    initial={"followup_survey": case.followup_survey_id}),
         "reply_form": ReplyForm(initial={"channel": "email" if case.customer and
                                          case.customer.email else "sms"}),
         "can_work": request.user.has_perm("cases.work"),
@@ -159,8 +165,12 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
         form: forms.Form | None = None
     elif action in ACTIONS:
         form_class = ACTIONS[action]
-        form = (form_class(request.POST, workers=_workers()) if form_class is AssignForm
-                else form_class(request.POST))
+        if form_class is AssignForm:
+            form = form_class(request.POST, workers=_workers())
+        elif form_class is ResolveForm:
+            form = form_class(request.POST, surveys=_surveys())
+        else:
+            form = form_class(request.POST)
         if not form.is_valid():
             _form_errors(request, form)
             return redirect("cases:detail", pk=pk)
@@ -180,7 +190,8 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "resolve":
             services.resolve_case(actor=actor, case_pk=pk,
                                   resolution_code=data["resolution_code"],
-                                  note=data["resolution_note"])
+                                  note=data["resolution_note"],
+                                  followup_survey_pk=data["followup_survey"])
         elif action == "reopen":
             services.reopen_case(actor=actor, case_pk=pk, reason=data["reason"])
         elif action == "reply":
@@ -205,12 +216,14 @@ def rules(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if rule is None:
             raise Http404(_("No such case rule."))
     workers = _workers()
-    surveys = [(s.pk, s.name) for s in Survey.objects.order_by("name", "pk")]
+    surveys = _surveys()
     initial: dict[str, Any] = {}
     if rule is not None:
         initial = {"name": rule.name, "condition": rule.condition, "threshold": rule.threshold,
                    "priority": rule.priority, "default_assignee": rule.default_assignee_id,
-                   "active": rule.active, "surveys": [s.pk for s in rule.surveys.all()]}
+                   "active": rule.active, "surveys": [s.pk for s in rule.surveys.all()],
+                   "followup_survey": rule.followup_survey_id,
+                   "followup_days": rule.followup_days}
     form = RuleForm(workers=workers, surveys=surveys, initial=initial)
     if request.method == "POST":
         form = RuleForm(request.POST, workers=workers, surveys=surveys)
@@ -223,7 +236,10 @@ def rules(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                                        threshold=data["threshold"], priority=data["priority"],
                                        survey_pks=data["surveys"],
                                        default_assignee_pk=data["default_assignee"],
-                                       active=data["active"]))
+                                       active=data["active"],
+                                       followup_survey_pk=data["followup_survey"],
+                                       followup_days=data["followup_days"]
+                                       if data["followup_days"] is not None else 7))
             except DomainError as error:
                 _domain_error(request, error, {n: f.label for n, f in form.fields.items()})
             else:

@@ -276,6 +276,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.cases.tasks.escalate_overdue_cases_task",
         "schedule": 300.0,
     },
+    # Invites customers of resolved cases to their follow-up survey when it is due,
+    # in the daytime.
+    "send-case-followups": {
+        "task": "dangol.cases.tasks.send_case_followups_task",
+        "schedule": crontab(minute=25, hour="9-20"),
+    },
 }
 
 # --- imports ---------------------------------------------------------------------

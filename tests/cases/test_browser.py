@@ -40,7 +40,8 @@ def test_an_agent_takes_a_detractor_case_notes_it_and_resolves_it(browser, live_
     tab.locator(".messages li.error").wait_for()
     case.refresh_from_db()
     assert case.status == "new"
-    tab.get_by_test_id("resolve-form").locator("select").select_option("refund")
+    tab.get_by_test_id("resolve-form").locator("select[name=resolution_code]").select_option(
+        "refund")
     tab.get_by_test_id("resolve-form").locator("button").click()
     tab.get_by_test_id("reopen-form").wait_for()
     case.refresh_from_db()

@@ -102,3 +102,95 @@ def test_recovery_rate_counts_the_next_nps_answer_after_resolution(survey, agent
 
 def test_recovery_rate_without_surveys_is_empty(db):
     assert recovery_rate().rate is None
+
+
+# --- the follow-up survey -------------------------------------------------------------
+
+
+@pytest.fixture
+def followup_survey(owner):
+    from dangol.surveys.services.surveys import create_survey
+    from tests.cases.conftest import CX_SURVEY
+
+    return create_survey(actor=Actor(user=owner), name="Follow-up",
+                         title={"ko": "다시 여쭙니다", "en": "How are we doing now?"},
+                         definition=CX_SURVEY, publish=True)
+
+
+def test_resolved_case_invites_the_customer_to_the_follow_up_survey_when_due(
+        survey, followup_survey, agent, smtp_server, django_capture_on_commit_callbacks):
+    from dangol.surveys.models import Invitation
+
+    rule = make_rule(threshold=6)
+    rule.followup_survey, rule.followup_days = followup_survey, 3
+    rule.save()
+    customer = CustomerFactory(email="again@example.com")
+    answer(survey, customer, 2)
+    case = Case.objects.get()
+    assert case.followup_survey == followup_survey and case.followup_at is None
+    services.resolve_case(actor=Actor(user=agent), case_pk=case.pk, resolution_code="refund")
+    case.refresh_from_db()
+    assert case.followup_at == case.resolved_at + timedelta(days=3)
+    assert services.send_due_followups(now=case.followup_at - timedelta(minutes=1)) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_due_followups(now=case.followup_at) == [case.pk]
+    invitation = Invitation.objects.get(survey=followup_survey)
+    assert (invitation.customer, invitation.channel, invitation.wave) == (
+        customer, "email", f"case-followup:{case.pk}:0")
+    assert [m["To"] for m in smtp_server.messages] == ["again@example.com"]
+    assert services.send_due_followups(now=case.followup_at + timedelta(days=1)) == []
+    case.refresh_from_db()
+    assert case.followup_sent_at == case.followup_at
+    event = case.events.get(kind="followup")
+    assert event.new_value == "Follow-up" and "email" in event.detail
+
+
+def test_follow_up_respects_the_contact_frequency_rule_and_says_so(
+        survey, followup_survey, agent, settings):
+    from dangol.surveys.models import Invitation
+
+    customer = CustomerFactory()
+    # Invited to another survey today: within the contact-frequency window.
+    Invitation.objects.create(survey=survey, customer=customer, wave="earlier",
+                              expires_at=timezone.now() + timedelta(days=9),
+                              last_contacted_at=timezone.now())
+    case = services.open_case(actor=Actor(user=agent), customer_pk=customer.pk, subject="x")
+    services.resolve_case(actor=Actor(user=agent), case_pk=case.pk, resolution_code="fixed",
+                          followup_survey_pk=followup_survey.pk)
+    case.refresh_from_db()
+    assert services.send_due_followups(now=case.followup_at) == [case.pk]
+    assert not Invitation.objects.filter(survey=followup_survey).exists()
+    assert "contacted_recently" in case.events.get(kind="followup").detail
+
+
+def test_reopening_before_the_follow_up_cancels_it_until_resolved_again(
+        followup_survey, agent):
+    case = services.open_case(actor=Actor(user=agent), customer_pk=CustomerFactory().pk,
+                              subject="x")
+    services.resolve_case(actor=Actor(user=agent), case_pk=case.pk, resolution_code="fixed",
+                          followup_survey_pk=followup_survey.pk)
+    services.reopen_case(actor=Actor(user=agent), case_pk=case.pk)
+    case.refresh_from_db()
+    assert case.followup_at is None and case.followup_survey == followup_survey
+    assert services.send_due_followups(now=timezone.now() + timedelta(days=30)) == []
+
+
+def test_unknown_follow_up_survey_is_named(agent):
+    from dangol.core.errors import ValidationFailed
+
+    case = services.open_case(actor=Actor(user=agent), customer_pk=CustomerFactory().pk,
+                              subject="x")
+    with pytest.raises(ValidationFailed) as error:
+        services.resolve_case(actor=Actor(user=agent), case_pk=case.pk,
+                              resolution_code="fixed", followup_survey_pk=999999)
+    assert [p.field for p in error.value.problems] == ["followup_survey"]
+    case.refresh_from_db()
+    assert case.status == "new"
+
+
+def test_follow_ups_are_scheduled_in_the_daytime():
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["send-case-followups"]
+    assert entry["task"] == "dangol.cases.tasks.send_case_followups_task"
+    assert set(entry["schedule"].hour) == set(range(9, 21))

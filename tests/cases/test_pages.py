@@ -241,3 +241,21 @@ def test_agents_see_rules_but_cannot_change_them(agent_client):
     agent_client.post("/cases/rules/", {"name": "x", "condition": "nps_lte", "threshold": "6",
                                         "priority": "high"})
     assert not CaseRule.objects.exists()
+
+
+def test_inbox_shows_the_recovery_rate(survey, agent_client, agent):
+    make_rule(threshold=6)
+    happy_again, still_unhappy = CustomerFactory.create_batch(2)
+    for customer in (happy_again, still_unhappy):
+        submit_response(survey=survey, language="ko", customer_pk=customer.pk,
+                        answers={"nps": 2})
+        services.resolve_case(actor=Actor(user=agent),
+                              case_pk=Case.objects.get(customer=customer).pk,
+                              resolution_code="fixed")
+    submit_response(survey=survey, language="ko", customer_pk=happy_again.pk,
+                    answers={"nps": 9})
+    submit_response(survey=survey, language="ko", customer_pk=still_unhappy.pk,
+                    answers={"nps": 4})
+    page = agent_client.get("/cases/").content.decode()
+    card = page[page.index('data-testid="recovery"'):]
+    assert '<div class="num">50%</div>' in card[:200]

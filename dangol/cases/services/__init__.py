@@ -4,6 +4,7 @@ from dangol.cases.services.automation import (
     escalate_overdue_cases,
     open_cases_for_response,
     open_cases_for_text,
+    send_due_followups,
 )
 from dangol.cases.services.cases import (
     add_note,
@@ -34,5 +35,6 @@ __all__ = [
     "reply_to_customer",
     "resolve_case",
     "save_rule",
+    "send_due_followups",
     "update_case",
 ]

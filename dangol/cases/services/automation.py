@@ -28,9 +28,12 @@ from dangol.cases.models import (
     Status,
 )
 from dangol.cases.services.events import publish_created, record_event
+from dangol.core.errors import DomainError
+from dangol.customers.models import Customer
 from dangol.feedback import selectors as feedback_selectors
 from dangol.surveys import results as survey_results
 from dangol.surveys.models import Response
+from dangol.surveys.services.invitations import invite_customers
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +158,7 @@ def _open_for_rule(rule: CaseRule, response: Response, *, subject: str,
                 customer_id=response.customer_id, source=Source.SURVEY_RESPONSE,
                 response=response, rule=rule, subject=subject[:200], reason=reason,
                 priority=rule.priority, assignee=assignee,
-                due_at=sla.due_at(rule.priority, now))
+                due_at=sla.due_at(rule.priority, now), followup_survey=rule.followup_survey)
             record_event(case, kind=EventKind.CREATED, actor=SYSTEM, new=Status.NEW,
                          detail=_("Rule “%(rule)s”: %(reason)s")
                          % {"rule": rule.name, "reason": reason})
@@ -197,3 +200,54 @@ def escalate_overdue_cases(*, now: datetime | None = None,
         escalated.append(pk)
     return escalated
 
+
+
+def due_followups(now: datetime) -> QuerySet[Case]:
+    return Case.objects.filter(followup_at__lte=now, followup_sent_at__isnull=True,
+                               status__in=[Status.RESOLVED, Status.CLOSED])
+
+
+def send_due_followups(*, now: datetime | None = None,
+                       limit: int = ESCALATION_BATCH) -> list[int]:
+    """Invite the customers of resolved cases whose follow-up is due to the case's
+    follow-up survey, each case in its own transaction with a history row saying
+    whether the invitation went out (or why not: contact-frequency rule, no
+    address or consent, survey closed). Returns the ids handled now; a case is
+    handled once per resolution. Safe to run twice and concurrently.
+    """
+    now = now or timezone.now()
+    pks = list(due_followups(now).order_by("followup_at", "pk")
+               .values_list("pk", flat=True)[:limit])
+    handled = []
+    for pk in pks:
+        with transaction.atomic():
+            case = (due_followups(now).filter(pk=pk).select_for_update(of=("self",))
+                    .select_related("customer", "followup_survey").first())
+            if case is None:
+                continue
+            detail = _invite_to_followup(case, now)
+            case.followup_sent_at = now
+            case.save(update_fields=["followup_sent_at", "updated_at"])
+            record_event(case, kind=EventKind.FOLLOWUP, actor=SYSTEM,
+                         new=case.followup_survey.name if case.followup_survey else "",
+                         detail=detail)
+        handled.append(pk)
+    return handled
+
+
+def _invite_to_followup(case: Case, now: datetime) -> str:
+    if case.customer is None or case.followup_survey is None:
+        return _("No customer or no follow-up survey: nothing was sent.")
+    channel = "email" if case.customer.email else "sms"
+    try:
+        with transaction.atomic():
+            result = invite_customers(
+                actor=SYSTEM, survey=case.followup_survey,
+                customers=Customer.objects.filter(pk=case.customer_id), channel=channel,
+                wave=f"case-followup:{case.pk}:{case.reopened_count}", now=now)
+    except DomainError as error:
+        return _("Not sent: %(reason)s") % {"reason": error.message}
+    if result.invited:
+        return _("Invited by %(channel)s.") % {"channel": channel}
+    reasons = ", ".join(sorted(result.skipped)) or "-"
+    return _("Not sent: %(reason)s") % {"reason": reasons}

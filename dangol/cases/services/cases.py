@@ -7,7 +7,7 @@ PermissionDenied, NotFound or ValidationFailed (naming the field) without
 changing anything.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,8 +31,11 @@ from dangol.cases.models import (
 from dangol.cases.services.events import publish_created, publish_resolved, record_event
 from dangol.core.errors import FieldProblem, NotFound, ValidationFailed
 from dangol.customers.models import Customer
+from dangol.surveys.models import Survey
 
 WORK = "cases.work"
+#: Days after resolving a case opened by hand that its follow-up survey is sent.
+FOLLOWUP_DAYS = 7
 MAX_SUBJECT = 200
 MAX_TEXT = 5000
 
@@ -53,8 +56,8 @@ def _invalid(field: str, message: str) -> ValidationFailed:
 
 def _lock(case_pk: int) -> Case:
     """The case, locked for the rest of the transaction; NotFound when there is none."""
-    case = (Case.objects.select_for_update(of=("self",)).select_related("customer", "assignee")
-            .filter(pk=case_pk).first())
+    case = (Case.objects.select_for_update(of=("self",))
+            .select_related("customer", "assignee", "rule").filter(pk=case_pk).first())
     if case is None:
         raise NotFound(_("No case with ID %(id)s.") % {"id": case_pk})
     return case
@@ -197,16 +200,23 @@ def change_status(*, actor: Actor, case_pk: int, status: str) -> Case:
 
 
 def resolve_case(*, actor: Actor, case_pk: int, resolution_code: str,
-                 note: str = "") -> Case:
+                 note: str = "", followup_survey_pk: int | None = None) -> Case:
     """Resolve an open case with a resolution code (required) and an optional note.
 
-    Publishes ``case.resolved``. Raises ValidationFailed naming
-    ``resolution_code``, ``resolution_note`` or ``status`` (already resolved).
+    With a follow-up survey (``followup_survey_pk``, else the one its rule named)
+    the customer is invited to it some days later (the rule's follow-up days,
+    else FOLLOWUP_DAYS). Publishes ``case.resolved``. Raises ValidationFailed
+    naming ``resolution_code``, ``resolution_note``, ``followup_survey`` or
+    ``status`` (already resolved).
     """
     require(actor, WORK)
     if resolution_code not in ResolutionCode.values:
         raise _invalid("resolution_code", _("Choose how the case was resolved."))
     note = _clean_text(note, "resolution_note", required=False, limit=MAX_TEXT)
+    if followup_survey_pk is not None and not Survey.objects.filter(
+            pk=followup_survey_pk).exists():
+        raise _invalid("followup_survey", _("No survey with ID %(ids)s.")
+                       % {"ids": followup_survey_pk})
     with transaction.atomic():
         case = _lock(case_pk)
         if not case.is_open:
@@ -219,8 +229,15 @@ def resolve_case(*, actor: Actor, case_pk: int, resolution_code: str,
         case.resolved_at = now
         case.resolution_code = resolution_code
         case.resolution_note = note
+        if followup_survey_pk is not None:
+            case.followup_survey_id = followup_survey_pk
+        if case.followup_survey_id is not None and case.customer_id is not None:
+            days = case.rule.followup_days if case.rule is not None else FOLLOWUP_DAYS
+            case.followup_at = now + timedelta(days=days)
+            case.followup_sent_at = None
         case.save(update_fields=["status", "resolved_at", "resolution_code",
-                                 "resolution_note", "first_response_at", "updated_at"])
+                                 "resolution_note", "first_response_at", "followup_survey",
+                                 "followup_at", "followup_sent_at", "updated_at"])
         record_event(case, kind=EventKind.RESOLVED, actor=actor, old=old,
                      new=resolution_code, detail=note)
         record_audit(actor=actor, action="update", obj=case,
@@ -264,8 +281,11 @@ def reopen_case(*, actor: Actor, case_pk: int, reason: str = "") -> Case:
         case.escalated_at = None
         case.due_at = sla.due_at(case.priority, now)
         case.reopened_count += 1
+        if case.followup_sent_at is None:
+            case.followup_at = None  # not sent yet: wait for the next resolution
         case.save(update_fields=["status", "resolution_code", "resolved_at", "closed_at",
-                                 "escalated_at", "due_at", "reopened_count", "updated_at"])
+                                 "escalated_at", "due_at", "reopened_count", "followup_at",
+                                 "updated_at"])
         record_event(case, kind=EventKind.REOPENED, actor=actor, old=old, new=Status.OPEN,
                      detail=reason)
         record_audit(actor=actor, action="update", obj=case, fields=["status"])
@@ -289,7 +309,7 @@ def add_note(*, actor: Actor, case_pk: int, body: str) -> CaseNote:
 def update_case(*, actor: Actor, case_pk: int, status: str | None = None,
                 priority: str | None = None, assignee_pk: int | None = None,
                 unassign: bool = False, resolution_code: str | None = None,
-                resolution_note: str = "") -> Case:
+                resolution_note: str = "", followup_survey_pk: int | None = None) -> Case:
     """Several changes at once (the API's PATCH), all or none.
 
     ``status`` "resolved" needs ``resolution_code``; "closed" closes, "open" on a
@@ -310,7 +330,8 @@ def update_case(*, actor: Actor, case_pk: int, status: str | None = None,
                 if resolution_code is None:
                     raise _invalid("resolution_code", _("Choose how the case was resolved."))
                 case = resolve_case(actor=actor, case_pk=case.pk,
-                                    resolution_code=resolution_code, note=resolution_note)
+                                    resolution_code=resolution_code, note=resolution_note,
+                                    followup_survey_pk=followup_survey_pk)
             elif status == Status.CLOSED:
                 case = close_case(actor=actor, case_pk=case.pk)
             elif case.status in DONE_STATUSES and status in OPEN_STATUSES:

@@ -13,6 +13,7 @@ from dangol.core.errors import FieldProblem, NotFound, ValidationFailed
 from dangol.surveys.models import Survey
 
 MANAGE = "cases.manage_rules"
+MAX_FOLLOWUP_DAYS = 365
 
 
 @dataclass
@@ -24,6 +25,8 @@ class RuleInput:
     survey_pks: list[int] = field(default_factory=list)
     default_assignee_pk: int | None = None
     active: bool = True
+    followup_survey_pk: int | None = None
+    followup_days: int = 7
 
 
 def _check(data: RuleInput) -> list[FieldProblem]:
@@ -51,6 +54,13 @@ def _check(data: RuleInput) -> list[FieldProblem]:
         find_assignee(data.default_assignee_pk, field="default_assignee")
     except ValidationFailed as error:
         problems += error.problems
+    if data.followup_survey_pk is not None and not Survey.objects.filter(
+            pk=data.followup_survey_pk).exists():
+        problems.append(FieldProblem("followup_survey", _("No survey with ID %(ids)s.")
+                                     % {"ids": data.followup_survey_pk}))
+    if not 0 <= data.followup_days <= MAX_FOLLOWUP_DAYS:
+        problems.append(FieldProblem("followup_days", _("Give a number of days from 0 to "
+                                                        "%(n)d.") % {"n": MAX_FOLLOWUP_DAYS}))
     known = set(Survey.objects.filter(pk__in=data.survey_pks).values_list("pk", flat=True))
     missing = [pk for pk in data.survey_pks if pk not in known]
     if missing:
@@ -80,9 +90,11 @@ def save_rule(*, actor: Actor, data: RuleInput, rule_pk: int | None = None) -> C
         rule.priority = data.priority
         rule.default_assignee_id = data.default_assignee_pk
         rule.active = data.active
+        rule.followup_survey_id = data.followup_survey_pk
+        rule.followup_days = data.followup_days
         rule.save()
         rule.surveys.set(data.survey_pks)
         record_audit(actor=actor, action="create" if rule_pk is None else "update", obj=rule,
                      fields=["name", "condition", "threshold", "priority", "surveys",
-                             "default_assignee", "active"])
+                             "default_assignee", "active", "followup_survey", "followup_days"])
     return rule
