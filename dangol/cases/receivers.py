@@ -22,8 +22,8 @@ def on_response_completed(sender: Any, response_pk: int, survey_pk: int,
     """
     try:
         with transaction.atomic():
-            automation.open_cases_for_response(response_pk=response_pk, completing=True)
-            text_rules = automation.has_text_rules(survey_pk)
+            text_rules = automation.handle_completion(response_pk=response_pk,
+                                                      survey_pk=survey_pk)
     except Exception:
         logger.exception("cases for response %s could not be opened", response_pk)
         return

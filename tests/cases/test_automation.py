@@ -149,3 +149,13 @@ def test_resolved_cases_are_not_escalated(survey, agent):
     case.status, case.resolution_code = Status.RESOLVED, "fixed"
     case.save()
     assert services.escalate_overdue_cases(now=case.due_at + timedelta(days=1)) == []
+
+
+def test_a_survey_without_rules_costs_one_query_at_completion(survey,
+                                                              django_assert_num_queries):
+    from dangol.cases.services.automation import handle_completion
+
+    response = answer(survey, CustomerFactory(), nps=0)
+    with django_assert_num_queries(1):
+        assert handle_completion(response_pk=response.pk, survey_pk=survey.pk) is False
+    assert not Case.objects.exists()

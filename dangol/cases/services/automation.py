@@ -42,17 +42,34 @@ ESCALATION_BATCH = 500
 SUMMARY_LENGTH = 120
 
 
-def rules_for_survey(survey_pk: int, *, text: bool) -> QuerySet[CaseRule]:
-    """Active rules that apply to a survey (rules without surveys apply to all)."""
+def rules_for_survey(survey_pk: int, *, text: bool | None = None) -> QuerySet[CaseRule]:
+    """Active rules that apply to a survey (rules without surveys apply to all);
+    ``text`` True: only negative-text rules, False: only score rules."""
     rules = CaseRule.objects.filter(active=True).filter(
         Q(surveys__isnull=True) | Q(surveys__pk=survey_pk)).distinct()
     if text:
         return rules.filter(condition=Condition.NEGATIVE_TEXT)
-    return rules.exclude(condition=Condition.NEGATIVE_TEXT)
+    if text is False:
+        return rules.exclude(condition=Condition.NEGATIVE_TEXT)
+    return rules
 
 
-def has_text_rules(survey_pk: int) -> bool:
-    return rules_for_survey(survey_pk, text=True).exists()
+def handle_completion(*, response_pk: int, survey_pk: int) -> bool:
+    """For the ``response_completed`` receiver: open the cases score rules call for.
+
+    Returns whether negative-text rules apply to the survey (the caller then
+    checks the written answers after the text analysis). One query when the
+    survey has no rules.
+    """
+    rules = list(rules_for_survey(survey_pk).select_related("default_assignee",
+                                                             "followup_survey"))
+    score_rules = [r for r in rules if r.condition != Condition.NEGATIVE_TEXT]
+    if score_rules:
+        # The signal is sent before the response's completed status is stored.
+        response = _completed(response_pk, completing=True)
+        if response is not None:
+            _open_for_score_rules(response, score_rules)
+    return len(score_rules) < len(rules)
 
 
 def _completed(response_pk: int, *, completing: bool = False) -> Response | None:
@@ -89,21 +106,23 @@ def score_reason(rule: CaseRule, response: Response) -> str | None:
     return f"{question_type.upper()} {worst} ({limit})"
 
 
-def open_cases_for_response(*, response_pk: int, completing: bool = False) -> list[Case]:
+def open_cases_for_response(*, response_pk: int) -> list[Case]:
     """Open a case for each active score rule (NPS, CSAT, CES) that a completed
     response meets. Returns the cases opened now; none for rules that already
     opened one for this response. Safe to call twice and concurrently; call
     inside or outside a transaction.
-
-    ``completing`` is for the ``response_completed`` receiver: the signal is sent
-    in the completing transaction before the response's status is stored.
     """
-    response = _completed(response_pk, completing=completing)
+    response = _completed(response_pk)
     if response is None:
         return []
+    rules = rules_for_survey(response.survey_id, text=False).select_related(
+        "default_assignee", "followup_survey")
+    return _open_for_score_rules(response, list(rules))
+
+
+def _open_for_score_rules(response: Response, rules: list[CaseRule]) -> list[Case]:
     opened = []
-    for rule in rules_for_survey(response.survey_id, text=False).select_related(
-            "default_assignee"):
+    for rule in rules:
         reason = score_reason(rule, response)
         if reason is None:
             continue
@@ -123,7 +142,7 @@ def open_cases_for_text(*, response_pk: int) -> list[Case]:
     if response is None:
         return []
     rules = list(rules_for_survey(response.survey_id, text=True)
-                 .select_related("default_assignee"))
+                 .select_related("default_assignee", "followup_survey"))
     if not rules:
         return []
     answers = list(survey_results.text_answers(response_pk=response.pk))
