@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dangol.loyalty",
     "dangol.feedback",
     "dangol.cases",
+    "dangol.campaigns",
     "dangol.web",
 ]
 
@@ -270,6 +271,11 @@ CELERY_BEAT_SCHEDULE = {
     "survey-reminders": {
         "task": "dangol.surveys.tasks.send_reminders_task",
         "schedule": crontab(minute=40),
+    },
+    # Starts scheduled campaigns when their time comes and resumes stalled fan-outs.
+    "start-due-campaigns": {
+        "task": "dangol.campaigns.tasks.start_due_campaigns_task",
+        "schedule": 60.0,
     },
     # Escalates open cases past their due time (SLA) and mails their assignees.
     "escalate-overdue-cases": {

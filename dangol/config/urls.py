@@ -19,6 +19,7 @@ urlpatterns = [
     path("engagement/", include("dangol.engagement.urls")),
     path("webhooks/", include("dangol.webhooks.urls")),
     path("cases/", include("dangol.cases.urls")),
+    path("campaigns/", include("dangol.campaigns.urls")),
     path("", include("dangol.surveys.public_urls")),
     path("", include("dangol.web.urls")),
 ]
