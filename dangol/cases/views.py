@@ -195,8 +195,13 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "reopen":
             services.reopen_case(actor=actor, case_pk=pk, reason=data["reason"])
         elif action == "reply":
-            services.reply_to_customer(actor=actor, case_pk=pk, channel=data["channel"],
-                                       subject=data["subject"], body=data["body"])
+            message = services.reply_to_customer(actor=actor, case_pk=pk,
+                                                 channel=data["channel"],
+                                                 subject=data["subject"], body=data["body"])
+            if message.block_reason:
+                messages.warning(request, _("The reply was not sent: %(reason)s")
+                                 % {"reason": message.get_block_reason_display()})
+                return redirect("cases:detail", pk=pk)
         elif action == "close":
             services.close_case(actor=actor, case_pk=pk)
     except DomainError as error:

@@ -20,6 +20,7 @@ from dangol.cases.forms import (
     StatusForm,
 )
 from dangol.cases.models import Case, CaseNote, CaseRule
+from dangol.engagement.models import Message
 from dangol.surveys.services.responses import submit_response
 from tests.cases.conftest import make_rule
 from tests.conftest import make_staff
@@ -259,3 +260,24 @@ def test_inbox_shows_the_recovery_rate(survey, agent_client, agent):
     page = agent_client.get("/cases/").content.decode()
     card = page[page.index('data-testid="recovery"'):]
     assert '<div class="num">50%</div>' in card[:200]
+
+
+def test_reply_from_the_case_page(agent_client, agent, smtp_server,
+                                  django_capture_on_commit_callbacks):
+    customer = CustomerFactory(email="reply@example.com", phone="")
+    case = services.open_case(actor=Actor(user=agent), customer_pk=customer.pk, subject="불만")
+    with django_capture_on_commit_callbacks(execute=True):
+        post(agent_client, case, action="reply", channel="email", subject="답변드립니다",
+             body="불편을 드려 죄송합니다.")
+    assert [m["To"] for m in smtp_server.messages] == ["reply@example.com"]
+    case.refresh_from_db()
+    assert case.status == "open" and case.events.filter(kind="reply").exists()
+    # No phone number: the outbox keeps the SMS as blocked and the page says why.
+    response = post(agent_client, case, action="reply", channel="sms", body="문자 답변")
+    notes = messages_of(response)
+    assert len(notes) == 1
+    blocked = Message.objects.get(channel="sms")
+    assert blocked.status == "blocked" and blocked.block_reason == "no_address"
+    with translation.override("ko"):
+        reason = str(blocked.get_block_reason_display())
+    assert reason in notes[0]
