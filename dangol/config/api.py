@@ -115,6 +115,8 @@ def _register_routers() -> None:
     api.add_router("/cases", cases_router)
     from dangol.feedback.api import router as feedback_router
     api.add_router("/feedback", feedback_router)
+    from dangol.campaigns.api import router as campaigns_router
+    api.add_router("/campaigns", campaigns_router)
 
 
 _register_routers()

@@ -1,0 +1,50 @@
+"""API shapes of campaigns."""
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class CampaignIn(Schema):
+    name: str
+    segment_id: int
+    channel: str = Field("email", description="email, sms or kakao")
+    purpose: str = Field("ad", description="ad (advertising law applies) or information")
+    subject: str = Field("", description="E-mail only; placeholders allowed")
+    body: str = Field(..., description="Placeholders: {{name}}, {{tier}}, {{points}}, "
+                                       "{{region}}, {{customer_id}}")
+    brand_id: int | None = None
+    holdout_percent: int = Field(0, description="0-90: share held out at random")
+    conversion_days: int = Field(7, description="An order within this many days converts")
+
+
+class ScheduleIn(Schema):
+    send_at: datetime | None = Field(None, description="Empty or past: send now")
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    segment_id: int
+    channel: str
+    purpose: str
+    subject: str
+    body: str
+    brand_id: int | None
+    holdout_percent: int
+    conversion_days: int
+    status: str
+    send_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    created_at: datetime
+
+
+class CampaignDetailOut(CampaignOut):
+    results: dict[str, Any]
+
+
+class CampaignPage(Schema):
+    items: list[CampaignOut]
+    next_cursor: str | None
