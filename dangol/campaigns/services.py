@@ -435,10 +435,8 @@ def preview(*, values: Mapping[str, Any], customer: Customer | None = None) -> P
 
 
 def _unsubscribe_example(customer: Customer | None, channel: str) -> str:
-    from dangol.engagement.tokens import unsubscribe_url
-
-    if customer is not None:
-        return unsubscribe_url(customer_id=customer.pk, channel=channel)
+    """A stand-in for the customer's unsubscribe link: a preview or a test e-mail to staff
+    must not carry a link that really unsubscribes the customer."""
     from django.conf import settings
 
     return settings.DANGOL_PUBLIC_URL.rstrip("/") + "/engagement/unsubscribe/…"

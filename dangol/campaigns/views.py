@@ -147,6 +147,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     results = selectors.campaign_results(campaign)
     return render(request, "campaigns/detail.html", {
         "campaign": campaign, "results": results, "effect": _effect(results),
+        "night_note": campaign.purpose == "ad" and campaign.channel != "email"
+        and campaign.status in (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED),
         "preview": services.preview(values=values, customer=sample),
         "schedule_form": ScheduleForm(), "test_form": TestSendForm(
             initial={"address": getattr(request.user, "email", "")}),

@@ -1,11 +1,15 @@
 """Campaign pages: the form with its preview, sending, results, permissions."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.utils import translation
 
+from dangol.accounts.actors import Actor
 from dangol.accounts.models import AuditEntry
-from dangol.campaigns.models import Campaign, CampaignSettings
+from dangol.campaigns import services
+from dangol.campaigns.models import Campaign, CampaignSettings, Recipient
 from tests.campaigns.conftest import grant, make_campaign
 from tests.conftest import make_staff
 from tests.factories import CustomerFactory, OrderFactory
@@ -76,14 +80,10 @@ def test_results_show_the_uplift_against_the_holdout(owner_client, owner, seoul_
     for customer in customers:
         grant(customer)
     campaign = make_campaign(owner, seoul_segment, holdout_percent=50)
-    from dangol.accounts.actors import Actor
-    from dangol.campaigns import services
     services.schedule_campaign(actor=Actor(user=owner), campaign_id=campaign.pk)
     services.fan_out(campaign_id=campaign.pk)
     campaign.refresh_from_db()
-    from datetime import timedelta
 
-    from dangol.campaigns.models import Recipient
     for recipient in Recipient.objects.filter(campaign=campaign, outcome="messaged"):
         OrderFactory(customer=recipient.customer, ordered_at=recipient.at + timedelta(days=2))
     page = owner_client.get(f"/campaigns/{campaign.pk}/", HTTP_ACCEPT_LANGUAGE="en")
@@ -124,3 +124,14 @@ def test_pages_render_in_english(owner_client, owner, seoul_segment):
         for url in ("/campaigns/", "/campaigns/new/", f"/campaigns/{campaign.pk}/",
                     f"/campaigns/{campaign.pk}/edit/"):
             assert owner_client.get(url).status_code == 200, url
+
+
+def test_the_customer_timeline_shows_the_campaign_message(owner_client, owner, seoul_segment,
+                                                          ad_sender):
+    customer = CustomerFactory(name="김단골", region="서울", email="kim@example.com")
+    grant(customer)
+    campaign = make_campaign(owner, seoul_segment)
+    services.schedule_campaign(actor=Actor(user=owner), campaign_id=campaign.pk)
+    services.fan_out(campaign_id=campaign.pk)
+    page = owner_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert "(광고) 김단골님, 겨울 세일" in page
