@@ -100,5 +100,14 @@ def test_customer_page_explains_the_score(owner_client):
                             headers={"Accept-Language": "en"}).content.decode()
     assert 'data-testid="score-explanation">bought 3 times, last 10 days ago' in page
     assert 'data-testid="rfm-segment"' in page
+    from dangol.segments.models import CustomerScore
+
+    # Too few customers here to fit a model: no numbers are shown rather than made up.
+    assert 'data-testid="p-alive"' not in page
+    CustomerScore.objects.filter(customer=customer).update(p_alive=0.354,
+                                                           expected_purchases_90d=1.234)
+    page = owner_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert 'data-testid="p-alive">35%<' in page
+    assert 'data-testid="expected-90d">1.23<' in page
     korean = owner_client.get(f"/customers/{customer.pk}/").content.decode()
     assert "3회 구매, 마지막 구매 10일 전" in korean
