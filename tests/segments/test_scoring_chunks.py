@@ -227,3 +227,24 @@ def test_scoring_in_one_process_records_a_run():
     assert (run.status, run.mode, run.customers, run.chunks) == (
         ScoringRun.Status.DONE, ScoringRun.Mode.IN_PROCESS, 1, 0)
     assert run.as_of == later and run.plan["cuts"]["F"] == [1, 1, 1, 1]
+
+
+def test_waiting_without_any_worker_says_so(monkeypatch):
+    from dangol.segments.management.commands import score as command
+
+    population()
+    monkeypatch.setattr(command, "NO_WORKER_HINT_AFTER", 0.0)
+    naps = []
+
+    def nap(seconds):  # the tasks are never sent here: no worker can take a chunk
+        naps.append(seconds)
+        if len(naps) == 2:
+            ScoringRun.objects.filter(status=ScoringRun.Status.RUNNING).update(
+                status=ScoringRun.Status.FAILED, error="stopped by the test")
+
+    monkeypatch.setattr(command.clock, "sleep", nap)
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="stopped by the test"):
+        call_command("score", "--workers", "--chunk-size", "10", stdout=out, stderr=err)
+    assert "0/6 chunks done" in out.getvalue()
+    assert err.getvalue().count("--resume") == 1  # said once, not at every poll

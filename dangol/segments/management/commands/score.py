@@ -30,6 +30,8 @@ from dangol.segments.services import (
 from dangol.segments.services.scoring import CHUNK_SIZE
 from dangol.stats import BGNBDParams
 
+NO_WORKER_HINT_AFTER = 30.0  # seconds without any chunk taken before saying so
+
 
 class Command(BaseCommand):
     help = "Score every customer: RFM segments, probability alive, 12-month value, churn risk."
@@ -79,12 +81,21 @@ class Command(BaseCommand):
 
     def _wait(self, result: ScoringResult, started: float) -> ScoringResult:
         shown = -1
+        waiting_since = clock.perf_counter()
+        warned = False
         while True:
             run = ScoringRun.objects.get(pk=result.run_id)
             done = chunks_done(run_id=run.pk)
             if done != shown:
                 self.stdout.write(f"  {done}/{run.chunks} chunks done")
                 shown = done
+            if (not warned and clock.perf_counter() - waiting_since > NO_WORKER_HINT_AFTER
+                    and not run.chunk_set.filter(claimed_at__isnull=False).exists()):
+                warned = True
+                self.stderr.write(self.style.WARNING(
+                    f"No worker has taken a chunk of run {run.pk} yet. Is a worker running "
+                    "(`dangol run`, or `celery -A dangol.config worker`)? Still waiting; "
+                    f"Ctrl-C stops waiting, `dangol score --resume {run.pk}` picks it up later."))
             if run.status in {ScoringRun.Status.FAILED, ScoringRun.Status.STALLED}:
                 raise CommandError(f"scoring run {run.pk} {run.status}: {run.error}")
             if run.status == ScoringRun.Status.DONE:
