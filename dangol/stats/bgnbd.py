@@ -28,6 +28,11 @@ from dangol.stats._sums import weighted_sum
 from dangol.stats._types import FloatArray
 from dangol.stats.purchases import MIN_REPEAT_BUYERS, PurchaseSummary, require_repeat_buyers
 
+# From this a on, expectations treat the dropout probability as fixed at its
+# posterior mean (see BGNBDParams.if_alive_on_pairs): the relative difference is
+# of the order 1/a.
+POINT_MASS_A = 1e5
+
 
 @dataclass(frozen=True, slots=True)
 class BGNBDParams:
@@ -98,11 +103,19 @@ class BGNBDParams:
         as (c/ε)·[1 − (1−z)^ε·2F1(a+b−1−r, ε; c; z)] with ε = a−1 and c = a+b+x−1;
         the 2F1 is then 1 + ε·S with S summed by :func:`bgnbd_tail`, so the
         bracket needs no subtraction of nearly equal numbers even for a ≈ 1.
+
+        When a is huge (a fit on data where every customer seems to drop out with
+        the same probability drives a and b up together), the series needs about
+        a·z terms and its terms overflow; the beta distribution of p is then
+        nearly a point mass and :meth:`_if_alive_point_mass` is exact to O(1/a).
         """
+        if self.a >= POINT_MASS_A:
+            return self._if_alive_point_mass(t, x, age)
         eps = self.a - 1.0
         c = self.a + self.b + x - 1.0
         z = t / (self.alpha + age + t)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        # Overflowing terms give a non-finite result that the textbook form replaces.
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             tail = bgnbd_tail(self.a + self.b - 1.0 - self.r, eps, c, z)
             log_rest = np.log1p(-z)
             if eps == 0.0:
@@ -118,6 +131,19 @@ class BGNBDParams:
             result[bad] = self._if_alive_textbook(t, np.broadcast_to(x, result.shape)[bad],
                                                   np.broadcast_to(age, result.shape)[bad])
         return result
+
+    def _if_alive_point_mass(self, t: float, x: FloatArray, age: FloatArray) -> FloatArray:
+        """The same expectation with p fixed at its posterior mean a / (a + b + x).
+
+        With p fixed, a customer alive at T buys at rate λ while still alive,
+        and is still alive at T + s with probability exp(−λps); so the expected
+        purchases are (1 − E[exp(−λpt)]) / p with λ ~ Gamma(r + x, α + T):
+        −expm1(−(r + x)·log1p(pt / (α + T))) / p. It is also the limit of the
+        textbook form as a, b → ∞ with a / (a + b) fixed.
+        """
+        p = self.a / (self.a + self.b + x)
+        return np.asarray(-np.expm1(-(self.r + x) * np.log1p(p * t / (self.alpha + age))) / p,
+                          dtype=np.float64)
 
     def _if_alive_textbook(self, t: float, x: FloatArray, age: FloatArray) -> FloatArray:
         c = self.a + self.b + x - 1.0

@@ -145,3 +145,49 @@ def test_expected_purchases_stay_finite_when_a_plus_b_is_below_one():
                                                                          params.b + x, c, z))
     assert np.isfinite(got)
     assert got == pytest.approx(textbook, rel=1e-9)
+
+
+
+def _expected_by_integration(params, t, x, age):
+    """E over p ~ Beta(a, b + x) of (1 − E[exp(−λpt)]) / p, λ ~ Gamma(r + x, α + T)."""
+    from scipy import integrate, stats
+
+    out = []
+    for xi, ti in zip(x, age, strict=True):
+        def inner(p, xi=xi, ti=ti):
+            return -np.expm1(-(params.r + xi) * np.log1p(p * t / (params.alpha + ti))) / p
+
+        beta = stats.beta(params.a, params.b + xi)
+        low, high = beta.ppf(1e-12), beta.isf(1e-12)
+        value, _ = integrate.quad(lambda p, f=inner, d=beta: f(p) * d.pdf(p), low, high,
+                                  epsabs=0, epsrel=1e-10, limit=200)
+        out.append(value)
+    return np.array(out)
+
+
+X = np.array([0.0, 1.0, 4.0, 12.0])
+AGE = np.array([100.0, 150.0, 300.0, 52.0])
+
+
+@pytest.mark.parametrize("params", [
+    BGNBDParams(r=0.243, alpha=4.414, a=0.793, b=2.426),  # CDNOW
+    BGNBDParams(r=0.5, alpha=30.0, a=5e3, b=2e4),
+], ids=["cdnow", "large-a"])
+def test_expected_purchases_if_alive_equal_the_integral_over_p(params):
+    np.testing.assert_allclose(params.if_alive_on_pairs(13.0, X, AGE),
+                               _expected_by_integration(params, 13.0, X, AGE), rtol=1e-6)
+
+
+def test_huge_a_and_b_give_finite_expectations():
+    """A fit where everyone drops out alike drives a and b up together; the series for
+    the expected purchases would need about a·z terms, the fixed-p form needs none."""
+    from dangol.stats.bgnbd import POINT_MASS_A
+
+    huge = BGNBDParams(r=0.5, alpha=30.0, a=3.6e6, b=2.6e7)
+    assert huge.a >= POINT_MASS_A
+    np.testing.assert_allclose(huge.if_alive_on_pairs(13.0, X, AGE),
+                               _expected_by_integration(huge, 13.0, X, AGE), rtol=1e-5)
+    recency = np.where(X > 0, AGE / 3, 0.0)
+    values = huge.expected_purchases(13.0, frequency=X, recency=recency, T=AGE)
+    longer = huge.expected_purchases(26.0, frequency=X, recency=recency, T=AGE)
+    assert np.isfinite(values).all() and (longer > values).all()
