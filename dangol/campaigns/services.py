@@ -254,7 +254,7 @@ def fan_out(*, campaign_id: int, chunk_size: int = CHUNK_SIZE,
 def fan_out_chunk(*, campaign_id: int, chunk_size: int = CHUNK_SIZE,
                   now: datetime | None = None) -> ChunkResult:
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().select_related(
+        campaign = Campaign.objects.select_for_update(of=("self",)).select_related(
             "segment", "brand").filter(pk=campaign_id).first()
         if campaign is None or campaign.status != Campaign.Status.SENDING:
             return ChunkResult(0, True)

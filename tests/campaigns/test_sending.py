@@ -13,6 +13,7 @@ from dangol.campaigns.tasks import start_due_campaigns_task
 from dangol.core.errors import DomainError, ValidationFailed
 from dangol.engagement.models import Message
 from dangol.loyalty.models import Account, Program, Tier
+from dangol.surveys.models import BrandKit
 from tests.campaigns.conftest import NOON, grant, make_campaign
 from tests.factories import CustomerFactory
 
@@ -67,12 +68,15 @@ def test_an_ad_campaign_reaches_the_segment_personalised_and_labelled(
 def test_an_information_campaign_needs_no_ad_consent_and_carries_no_label(
         owner, seoul_segment, smtp_server, ad_sender, run_on_commit):
     CustomerFactory(name="김단골", email="kim@example.com", region="서울")
-    campaign = make_campaign(owner, seoul_segment, purpose="information",
+    brand = BrandKit.objects.create(name="단골상회", primary_color="#aa3300")
+    campaign = make_campaign(owner, seoul_segment, purpose="information", brand_id=brand.pk,
                              subject="{{name}}님, 배송 안내", body="안녕하세요 {{name}}님")
     _send(campaign, owner, run_on_commit)
     [mail] = smtp_server.messages
     assert mail["Subject"] == "김단골님, 배송 안내"
     assert "(광고)" not in mail.text()
+    # The brand kit's name and colour head the HTML part.
+    assert "#aa3300" in mail.html() and "단골상회" in mail.html()
 
 
 def test_sms_ads_get_the_label_and_the_free_opt_out(
@@ -199,3 +203,15 @@ def test_a_scheduled_campaign_is_sent_by_the_periodic_job_and_can_be_cancelled_b
     with pytest.raises(DomainError) as again:
         services.schedule_campaign(actor=SYSTEM, campaign_id=later.pk)
     assert again.value.code == "not_draft"
+
+
+def test_an_unsubscribe_after_the_message_is_counted(owner, seoul_segment, ad_sender,
+                                                     run_on_commit):
+    from dangol.engagement.services import withdraw_ad_consent
+
+    stays, leaves = CustomerFactory.create_batch(2, region="서울")
+    for customer in (stays, leaves):
+        grant(customer)
+    campaign = _send(make_campaign(owner, seoul_segment), owner, run_on_commit)
+    withdraw_ad_consent(customer_id=leaves.pk, channel="email", source="unsubscribe:email")
+    assert campaign_results(campaign).unsubscribed == 1
