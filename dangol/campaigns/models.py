@@ -38,8 +38,10 @@ class Campaign(TimeStampedModel):
                                default=Channel.EMAIL)
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices,
                                default=Purpose.AD)
-    segment = models.ForeignKey("segments.Segment", on_delete=models.PROTECT,
+    # A deleted segment leaves the campaign (and its results) with the name it had.
+    segment = models.ForeignKey("segments.Segment", on_delete=models.SET_NULL, null=True,
                                 related_name="campaigns", verbose_name=_("segment"))
+    segment_name = models.CharField(_("segment"), max_length=100, blank=True)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("message"))
     brand = models.ForeignKey("surveys.BrandKit", on_delete=models.SET_NULL, null=True,

@@ -26,7 +26,8 @@ class ScheduleIn(Schema):
 class CampaignOut(Schema):
     id: int
     name: str
-    segment_id: int
+    segment_id: int | None
+    segment_name: str
     channel: str
     purpose: str
     subject: str

@@ -75,6 +75,7 @@ def save_campaign(*, actor: Actor, values: Mapping[str, Any],
         changed = [name for name in FIELDS if getattr(campaign, name) != cleaned[name]]
         for name in FIELDS:
             setattr(campaign, name, cleaned[name])
+        campaign.segment_name = Segment.objects.get(pk=cleaned["segment_id"]).name
         campaign.save()
         record_audit(actor=actor, action=action, obj=campaign, fields=changed)
     return campaign
@@ -168,6 +169,10 @@ def schedule_campaign(*, actor: Actor, campaign_id: int,
         if not campaign.editable:
             raise DomainError(_("This campaign was already scheduled or sent."),
                               code="not_draft", status=409)
+        if campaign.segment_id is None:
+            raise ValidationFailed([FieldProblem("segment_id", _(
+                "The campaign's segment was deleted: choose another."))],
+                _("The campaign cannot be sent."))
         if send_at is None or send_at <= now:
             campaign.send_at = now
             _start(campaign, now)
@@ -259,6 +264,12 @@ def fan_out_chunk(*, campaign_id: int, chunk_size: int = CHUNK_SIZE,
         if campaign is None or campaign.status != Campaign.Status.SENDING:
             return ChunkResult(0, True)
         at = now or timezone.now()
+        if campaign.segment is None:
+            # The segment was deleted while sending: what was sent stays, nothing more goes.
+            campaign.status = Campaign.Status.SENT
+            campaign.finished_at = at
+            campaign.save(update_fields=["status", "finished_at", "updated_at"])
+            return ChunkResult(0, True)
         members = list(segment_customers(campaign.segment).filter(pk__gt=campaign.cursor)
                        .order_by("pk")[:chunk_size])
         if not members:

@@ -143,7 +143,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(pk)
     values = {**CampaignForm.initial_from(campaign), "brand_id": campaign.brand_id}
-    sample = segment_customers(campaign.segment).order_by("pk").first()
+    sample = _sample(campaign.segment_id)
     results = selectors.campaign_results(campaign)
     return render(request, "campaigns/detail.html", {
         "campaign": campaign, "results": results, "effect": _effect(results),
@@ -211,7 +211,7 @@ def send_test(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(pk)
     values = {**CampaignForm.initial_from(campaign), "brand_id": campaign.brand_id,
               "id": campaign.pk}
-    sample = segment_customers(campaign.segment).order_by("pk").first()
+    sample = _sample(campaign.segment_id)
     try:
         services.send_test(actor=actor_from_request(request), values=values,
                            address=request.POST.get("address", "").strip(), customer=sample)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 
 from dangol.accounts.actors import SYSTEM, Actor
 from dangol.campaigns import services
@@ -215,3 +216,27 @@ def test_an_unsubscribe_after_the_message_is_counted(owner, seoul_segment, ad_se
     campaign = _send(make_campaign(owner, seoul_segment), owner, run_on_commit)
     withdraw_ad_consent(customer_id=leaves.pk, channel="email", source="unsubscribe:email")
     assert campaign_results(campaign).unsubscribed == 1
+
+
+def test_a_deleted_segment_leaves_its_campaigns_and_a_draft_asks_for_another(
+        owner, seoul_segment, ad_sender, run_on_commit):
+    from dangol.segments.services import delete_segment
+
+    grant(CustomerFactory(region="서울"))
+    sent = _send(make_campaign(owner, seoul_segment, name="보낸 것"), owner, run_on_commit)
+    draft = make_campaign(owner, seoul_segment, name="초안")
+    delete_segment(actor=Actor(user=owner), segment_id=seoul_segment.pk)
+
+    sent.refresh_from_db()
+    assert sent.segment_id is None and sent.segment_name == "Seoul"
+    assert campaign_results(sent).messaged == 1
+    with pytest.raises(ValidationFailed) as refused:
+        services.schedule_campaign(actor=Actor(user=owner), campaign_id=draft.pk)
+    assert refused.value.problems[0].field == "segment_id"
+    assert Campaign.objects.get(pk=draft.pk).status == Campaign.Status.DRAFT
+    client = Client()
+    client.force_login(owner)
+    for campaign in (sent, draft):
+        page = client.get(f"/campaigns/{campaign.pk}/")
+        assert page.status_code == 200 and "Seoul" in page.content.decode()
+    assert client.get("/campaigns/").status_code == 200
