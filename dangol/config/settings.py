@@ -102,7 +102,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept between requests as with PostgreSQL: opening one (and its
+    # pragmas and functions) and closing it (a WAL checkpoint) cost more than most
+    # requests' queries. No connection is open before gunicorn forks its workers.
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while one writer writes; IMMEDIATE takes the
         # write lock at BEGIN, so concurrent writers wait instead of failing
