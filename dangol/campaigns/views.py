@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -51,7 +52,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not request.user.has_perm("campaigns.manage"):
-            raise Http404
+            raise PermissionDenied("campaigns.manage")
         form = SettingsForm(request.POST)
         if form.is_valid():
             try:

@@ -104,6 +104,7 @@ def test_an_analyst_sees_campaigns_but_cannot_create_or_send(db, owner, seoul_se
     assert client.get(f"/campaigns/{campaign.pk}/").status_code == 200
     assert client.get("/campaigns/new/").status_code == 403
     assert client.post(f"/campaigns/{campaign.pk}/send/", {}).status_code == 403
+    assert client.post("/campaigns/", {"cap_messages": "1", "cap_days": "7"}).status_code == 403
     agent = Client()
     agent.force_login(make_staff("agent"))
     assert agent.get("/campaigns/").status_code == 403
