@@ -5,11 +5,8 @@ campaign row is locked for each chunk, so on PostgreSQL the workers take turns
 chunk by chunk; on SQLite the writers take turns anyway.
 """
 
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from dangol.accounts.actors import Actor
 from dangol.campaigns import services
@@ -18,33 +15,9 @@ from dangol.engagement.models import Message
 from dangol.segments.services import create_segment
 from tests.campaigns.conftest import grant, make_campaign
 from tests.factories import CustomerFactory
+from tests.fixtures_threads import run_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_threads(count: int, work: Callable[[int], object]) -> list[object]:
-    """Run ``work`` in ``count`` threads started together; results or exceptions."""
-    results: list[object] = []
-    start = threading.Barrier(count)
-    lock = threading.Lock()
-
-    def target(index: int) -> None:
-        try:
-            start.wait()
-            result = work(index)
-        except BaseException as exc:  # reported to the test
-            result = exc
-        finally:
-            connection.close()
-        with lock:
-            results.append(result)
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_concurrent_fan_outs_of_one_campaign_message_each_customer_once(owner, ad_sender):

@@ -5,11 +5,8 @@ PostgreSQL the second insert waits for the first and is refused by the unique
 constraint; on SQLite the writers take turns.
 """
 
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from dangol.cases.models import Case, CaseEvent
 from dangol.cases.services import automation
@@ -18,34 +15,11 @@ from dangol.surveys.services.responses import submit_response
 from dangol.webhooks.models import Event
 from tests.cases.conftest import make_rule
 from tests.factories import CustomerFactory
+from tests.fixtures_threads import run_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 6
-
-
-def run_threads(count: int, work: Callable[[int], object]) -> list[object]:
-    results: list[object] = []
-    start = threading.Barrier(count)
-    lock = threading.Lock()
-
-    def target(index: int) -> None:
-        try:
-            start.wait()
-            result = work(index)
-        except BaseException as exc:  # reported to the test below
-            result = exc
-        finally:
-            connection.close()
-        with lock:
-            results.append(result)
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_concurrent_openings_for_one_response_open_one_case_per_rule(survey):

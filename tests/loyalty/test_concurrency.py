@@ -7,11 +7,8 @@ checks only mean something on PostgreSQL (CI runs them there).
 
 import random
 import threading
-import time
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.db.models import Count, Sum
 
 from dangol.accounts.actors import SYSTEM
@@ -20,6 +17,7 @@ from dangol.loyalty.models import Account, Claim, Entry, Event, Lot, Source
 from dangol.loyalty.services import events, ledger
 from tests.conftest import is_postgres, unavailable
 from tests.factories import CustomerFactory
+from tests.fixtures_threads import errors_of, run_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,43 +26,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _postgres_only() -> None:
     if not is_postgres():
         unavailable("concurrency checks need PostgreSQL", required_by="DANGOL_REQUIRE_POSTGRES")
-
-
-def run_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    start = threading.Barrier(count)
-
-    def target(index: int) -> None:
-        try:
-            start.wait()
-            work(index)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    _wait_for_thread_sessions_to_end()
-    return errors
-
-
-def _wait_for_thread_sessions_to_end() -> None:
-    """The server ends a closed connection's session a moment later; the test database
-    can only be dropped once the threads' sessions are gone."""
-    deadline = time.monotonic() + 15
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.05)
 
 
 def test_concurrent_earn_and_redeem_on_shared_accounts_keep_every_balance_exact():
@@ -107,7 +68,7 @@ def test_concurrent_earn_and_redeem_on_shared_accounts_keep_every_balance_exact(
             with lock:
                 done.append(key)
 
-    assert run_threads(12, work) == []
+    assert errors_of(run_threads(12, work)) == []
     keys = (
         Entry.objects.exclude(idempotency_key__startswith="seed")
         .exclude(idempotency_key=None)
@@ -138,7 +99,7 @@ def test_thousands_of_claims_make_exactly_capacity_winners():
             with lock:
                 outcomes.append(outcome)
 
-    assert run_threads(10, work) == []
+    assert errors_of(run_threads(10, work)) == []
     event.refresh_from_db()
     claims = Claim.objects.filter(event=event)
     assert event.claimed == claims.count() == outcomes.count("won") == 7
@@ -183,7 +144,7 @@ def test_a_coupon_budget_is_never_overspent_by_concurrent_checkouts():
                 with lock:
                     refused.append(exc.code)
 
-    assert run_threads(8, work) == []
+    assert errors_of(run_threads(8, work)) == []
     campaign.refresh_from_db()
     assert CouponUse.objects.filter(coupon=coupon).count() == campaign.used_count == 5
     assert campaign.used_amount == Decimal(5000)
