@@ -251,3 +251,27 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question}{'.' + self.row if self.row else ''}"
+
+
+class AddressCount(models.Model):
+    """New anonymous responses started from one network address in one minute.
+
+    The per-address rate limit sums the last hour's rows (see
+    dangol.surveys.services.ratelimit); older rows are deleted.
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
+    address_hash = models.CharField(max_length=64)
+    minute = models.BigIntegerField()  # minutes since 1970-01-01 UTC
+    started = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "address_hash", "minute"],
+                                    name="address_count_unique"),
+        ]
+        indexes = [models.Index(fields=["minute"])]
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:8]}@{self.minute}: {self.started}"

@@ -24,9 +24,10 @@ from dangol.core.errors import DomainError, FieldProblem
 from dangol.surveys import selectors
 from dangol.surveys.answers import from_form
 from dangol.surveys.definition import localized
-from dangol.surveys.models import Invitation, Response, Survey
+from dangol.surveys.models import Invitation, Response, Survey, SurveyVersion
 from dangol.surveys.rendering import show_screen
 from dangol.surveys.services import invitations as invitation_services
+from dangol.surveys.services import oneshot
 from dangol.surveys.services import responses as response_services
 from dangol.surveys.services.surveys import is_open
 
@@ -72,7 +73,8 @@ def _rate_limited(request: HttpRequest, survey: Survey) -> bool:
 @never_cache
 @csrf_exempt  # respondents may have no session; the form carries no authority
 def anonymous(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = selectors.find_survey_by_slug(slug)
+    survey = (oneshot.find_survey_to_answer(slug) if request.method == "POST"
+              else selectors.find_survey_by_slug(slug))
     if survey is None or not survey.anonymous_link:
         return _message_page(request, None, translation.get_language_from_request(request),
                              _("Survey not found"), _("This survey link is not valid."), 404)
@@ -133,6 +135,11 @@ def _answer(request: HttpRequest, survey: Survey, *, response: Response | None,
         autosave = request.POST.get("action") == "autosave"
         if autosave and response is None and not raw:
             return HttpResponse(status=204)
+        if response is None and invitation is None and not autosave:
+            finished = oneshot.completing_answers(survey, definition, screens, screen, raw)
+            if finished is not None and version is not None:
+                return _complete_at_once(request, survey, version, definition, finished,
+                                         language, channel)
         if response is None:
             if invitation is None and _rate_limited(request, survey):
                 return _message_page(request, survey, language, _("Too many responses"),
@@ -185,6 +192,32 @@ def _answer(request: HttpRequest, survey: Survey, *, response: Response | None,
             screen = following if following is not None else screen
     return _screen_page(request, survey, definition, screens, screen, language, values,
                         problems, response)
+
+
+def _complete_at_once(request: HttpRequest, survey: Survey, version: SurveyVersion,
+                      definition: Any, answers: dict[str, Any], language: str,
+                      channel: str) -> HttpResponse:
+    """A new anonymous response completed by its first screen: one transaction."""
+    try:
+        # Rewards and messages made while completing speak the respondent's language.
+        with translation.override(language):
+            done = oneshot.complete_anonymous(
+                survey=survey, version=version, definition=definition, answers=answers,
+                language=language, channel=channel,
+                client_hash=response_services.client_fingerprint(
+                    client_ip(request), request.META.get("HTTP_USER_AGENT", "")),
+                address_hash=_address(request),
+                rate_limit=settings.SURVEY_RATE_LIMIT_PER_HOUR)
+    except oneshot.RateLimited:
+        return _message_page(request, survey, language, _("Too many responses"),
+                             _("Too many responses came from your network. Please try "
+                               "again later."), 429)
+    except DomainError as error:
+        return _message_page(request, survey, language, _("Not saved"), error.message, 409)
+    redirect = HttpResponseRedirect(_here(request, language))
+    redirect.set_signed_cookie(_cookie_name(survey), done.resume_key, salt=COOKIE_SALT,
+                               max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax")
+    return redirect
 
 
 def _here(request: HttpRequest, language: str) -> str:
