@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,8 +59,11 @@ def handle_completion(*, response_pk: int, survey_pk: int) -> bool:
 
     Returns whether negative-text rules apply to the survey (the caller then
     checks the written answers after the text analysis). One query when the
-    survey has no rules.
+    survey has no rules, one cheap query when no rule is active at all (this runs
+    inside every survey submission).
     """
+    if not _any_active_rule():
+        return False
     rules = list(rules_for_survey(survey_pk).select_related("default_assignee",
                                                              "followup_survey"))
     score_rules = [r for r in rules if r.condition != Condition.NEGATIVE_TEXT]
@@ -70,6 +73,13 @@ def handle_completion(*, response_pk: int, survey_pk: int) -> bool:
         if response is not None:
             _open_for_score_rules(response, score_rules)
     return len(score_rules) < len(rules)
+
+
+def _any_active_rule() -> bool:
+    # Plain SQL: compiling the ORM query would cost more than running it.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM cases_caserule WHERE active LIMIT 1")
+        return cursor.fetchone() is not None
 
 
 def _completed(response_pk: int, *, completing: bool = False) -> Response | None:
