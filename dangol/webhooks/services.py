@@ -82,7 +82,9 @@ def publish(*, event_type: str, payload: dict[str, Any],
         logger.warning("event type %s is not registered; only endpoints on * receive it",
                        event_type)
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint: the event belongs to the producer's transaction, which fails
+    # with it (this runs inside every survey submission and ledger change).
+    with transaction.atomic(savepoint=False):
         event = Event.objects.create(type=event_type, payload=data,
                                      occurred_at=aware(occurred_at) if occurred_at else now)
         endpoints = [e for e in Endpoint.objects.filter(active=True) if e.wants(event_type)]
