@@ -123,6 +123,17 @@ def browser() -> Iterator[object]:
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+@pytest.fixture(autouse=True)
+def _celery_join_flag_reset() -> Iterator[None]:
+    """Eager tasks mark "inside a task" in one process-wide flag and put back what they
+    found; eager tasks run by several threads at once (concurrency tests, the live
+    server) can leave it set, and every later ``.get()`` would then refuse to run."""
+    yield
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
 # A real SMTP server and a fake SMS provider for any test that sends messages.
 from tests.fixtures_messaging import *  # noqa: E402, F403
 

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dangol import textkit
@@ -82,7 +83,8 @@ class TaxonomySnapshot:
         for name, labels in self.retired.items():
             first, second = ("en", "ko") if language == "en" else ("ko", "en")
             label = labels.get(first) or labels.get(second) or name
-            out[name] = _("%(label)s (deleted)") % {"label": label}
+            with translation.override(language):
+                out[name] = _("%(label)s (deleted)") % {"label": label}
         out.update({t.name: t.label(language) for t in self.themes})
         return out
 

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
@@ -243,11 +244,26 @@ def test_only_roles_allowed_to_run_scoring_can_start_it():
     assert not ScoringRun.objects.exists()
 
 
-def test_predictions_the_models_cannot_evaluate_are_stored_as_unknown_not_a_failed_run():
+def test_scoring_long_after_the_last_purchases_still_predicts_everyone():
     population()
-    # Scored long after the last purchases, the fitted parameters are extreme: the
-    # expected-purchases series does not converge for this population.
+    # Scored long after the last purchases, the fitted a and b are extreme; the
+    # expectations then use the fixed-dropout form and stay finite.
     result = score_customers(as_of=AS_OF + timedelta(days=511), split=False)
+
+    run = ScoringRun.objects.get(pk=result.run_id)
+    assert run.status == ScoringRun.Status.DONE and result.customers_scored == 52
+    assert run.non_finite_predictions == 0
+    assert not CustomerScore.objects.filter(expected_purchases_90d__isnull=True).exists()
+
+
+def test_predictions_the_models_cannot_evaluate_are_stored_as_unknown_not_a_failed_run(
+        monkeypatch):
+    from dangol.stats.bgnbd import BGNBDParams
+
+    population()
+    monkeypatch.setattr(BGNBDParams, "if_alive_on_pairs",
+                        lambda self, t, x, age: np.full(np.shape(x), np.nan))
+    result = score_customers(as_of=AS_OF, split=False)
 
     run = ScoringRun.objects.get(pk=result.run_id)
     assert run.status == ScoringRun.Status.DONE and result.customers_scored == 52
