@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangol.campaigns.models import Campaign, Recipient
-from dangol.campaigns.uplift import Uplift, uplift
 from dangol.core.errors import NotFound
 from dangol.customers.models import ConsentEvent, Order, OrderStatus
 from dangol.engagement.models import Status as MessageStatus
+from dangol.stats.proportions import Uplift, uplift
 
 
 def list_campaigns() -> QuerySet[Campaign]:

@@ -10,7 +10,8 @@ grouped data, with vectorised predictions):
 * :func:`summarize_transactions`: transaction log → :class:`PurchaseSummary`
 
 Survey statistics: :func:`nps`, :func:`knps`, :func:`csat`, :func:`ces`,
-:func:`compare_nps`, :func:`compare_means`, :func:`wilson_interval`.
+:func:`compare_nps`, :func:`compare_means`, :func:`wilson_interval`,
+:func:`uplift` (difference of two proportions, Newcombe's interval).
 
 Every error is a :class:`StatsError` (a :class:`ValueError`) naming the problem.
 """
@@ -26,6 +27,7 @@ from dangol.stats.errors import (
 )
 from dangol.stats.gammagamma import GammaGammaParams, fit_gamma_gamma
 from dangol.stats.paretonbd import ParetoNBDParams, fit_pareto_nbd
+from dangol.stats.proportions import Uplift, uplift
 from dangol.stats.purchases import PurchaseSummary
 from dangol.stats.registry import fit_model
 from dangol.stats.summary import summarize_transactions
@@ -62,6 +64,7 @@ __all__ = [
     "PurchaseSummary",
     "ScaleSummary",
     "StatsError",
+    "Uplift",
     "ces",
     "compare_means",
     "compare_nps",
@@ -78,5 +81,6 @@ __all__ = [
     "scale_summary",
     "scale_summary_from_counts",
     "summarize_transactions",
+    "uplift",
     "wilson_interval",
 ]

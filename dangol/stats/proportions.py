@@ -1,9 +1,9 @@
-"""Difference of two proportions (messaged vs holdout) with an honest interval.
+"""Difference of two proportions with an honest interval.
 
 Newcombe's hybrid score interval (method 10 of Newcombe 1998) built on the
 Wilson intervals of ``dangol.stats``: it keeps its coverage with small groups
 and rates near 0, where the plain normal (Wald) interval does not. The p-value
-is the two-sided pooled z-test. No Django here.
+is the two-sided pooled z-test (campaign uplift: messaged vs holdout).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-from dangol.stats import Interval, wilson_interval
+from dangol.stats.survey import Interval, wilson_interval
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dangol.campaigns.uplift import uplift
+from dangol.stats.proportions import uplift
 
 
 @pytest.mark.parametrize(("a", "m", "b", "n", "low", "high"), [
