@@ -4,6 +4,7 @@ The same services as the pages: every change is checked by textkit before it
 is saved, bumps the taxonomy version that the workers follow, and is audited.
 """
 
+import json
 from typing import Any
 
 from django.http import HttpRequest
@@ -137,8 +138,6 @@ def export_themes(request: HttpRequest) -> dict[str, Any]:
 def import_themes(request: HttpRequest, payload: DocumentIn) -> dict[str, Any]:
     """Replace every theme by those of the document; checked whole before anything changes
     (errors name the place, e.g. ``themes[2].cues.ko``)."""
-    import json
-
     taxonomy.import_taxonomy(actor=actor_from_request(request),
                              text=json.dumps(payload.model_dump(), ensure_ascii=False))
     return _taxonomy_out()
