@@ -7,6 +7,7 @@
         stop_worker(worker)
 """
 
+import itertools
 import os
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from kombu import pools as kombu_pools
 from dangol.config.celery import app as celery_app
 
 __all__ = ["file_queue"]
+
+_worker_numbers = itertools.count(1)
 
 
 def database_url() -> str:
@@ -67,22 +70,31 @@ def file_queue() -> Iterator[None]:
 def start_worker(*, broker: str = "filesystem://", pool: str = "solo",
                  concurrency: int | None = None,
                  env: dict[str, str] | None = None) -> subprocess.Popen:
-    """A real worker process on the test database."""
+    """A real worker process on the test database.
+
+    Its database sessions carry an application name of their own (libpq reads
+    PGAPPNAME), so that ``stop_worker`` waits for exactly those sessions.
+    """
+    application_name = f"dangol-test-worker-{os.getpid()}-{next(_worker_numbers)}"
     environment = os.environ | {"DANGOL_BROKER_URL": broker,
                                 "DANGOL_DATABASE_URL": database_url(),
-                                "DANGOL_DATA_DIR": str(settings.DATA_DIR)} | (env or {})
+                                "DANGOL_DATA_DIR": str(settings.DATA_DIR),
+                                "PGAPPNAME": application_name} | (env or {})
     command = [sys.executable, "-m", "celery", "-A", "dangol.config", "worker", "--pool", pool,
                "--loglevel", "WARNING", "--without-heartbeat", "--without-gossip",
                "--without-mingle"]
     if concurrency:
         command += ["--concurrency", str(concurrency)]
-    return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    process.application_name = application_name  # type: ignore[attr-defined]
+    return process
 
 
 def stop_worker(process: subprocess.Popen) -> None:
     """Stop a worker; on PostgreSQL also wait until its sessions have ended, since the test
-    database can only be dropped once they are gone."""
+    database can only be flushed and dropped once they are gone. Sessions of other clients
+    (the live server's, say) are not waited for."""
     process.terminate()
     try:
         process.wait(timeout=30)
@@ -93,10 +105,11 @@ def stop_worker(process: subprocess.Popen) -> None:
         with connection.cursor() as cursor:
             while time.monotonic() < deadline:
                 cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                               "current_database() AND pid <> pg_backend_pid()")
+                               "current_database() AND application_name = %s",
+                               [process.application_name])  # type: ignore[attr-defined]
                 if cursor.fetchone()[0] == 0:
                     break
-                time.sleep(0.2)
+                time.sleep(0.05)
 
 
 def wait_for(condition: Callable[[], bool], worker: subprocess.Popen,
