@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.test import Client
+from django.utils.crypto import get_random_string
 
 from dangol.accounts.actors import Actor
 from dangol.accounts.models import User
@@ -21,6 +23,33 @@ from dangol.accounts.services import create_api_key
 from dangol.config.celery import app as celery_app
 
 celery_app.conf.task_always_eager = True
+
+
+def _hash_each_password_once() -> None:
+    """Hash a password with Django's PBKDF2 at its full cost once per test session.
+
+    Staff in tests share a password, and one hash costs about 0.4 s: hundreds of tests
+    creating staff spent minutes on it. In tests the salt is fixed (chosen at random per
+    session) and each hash is kept: stored passwords are still real PBKDF2 hashes at the
+    production iteration count, and a login still checks the typed password against them
+    (a wrong one is hashed too, and refused).
+    """
+    encode = PBKDF2PasswordHasher.encode
+    salt = get_random_string(22)
+    hashes: dict[tuple[object, ...], str] = {}
+
+    def hash_once(self: PBKDF2PasswordHasher, password: str, salt: str,
+                  iterations: int | None = None) -> str:
+        key = (type(self), password, salt, iterations or self.iterations)
+        if key not in hashes:
+            hashes[key] = encode(self, password, salt, iterations)
+        return hashes[key]
+
+    PBKDF2PasswordHasher.encode = hash_once  # type: ignore[method-assign]
+    PBKDF2PasswordHasher.salt = lambda self: salt  # type: ignore[method-assign]
+
+
+_hash_each_password_once()
 
 CHROMIUM = os.environ.get("DANGOL_CHROMIUM", "/usr/bin/chromium")
 
