@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.db import connections
 from django.test import Client
 from django.utils.crypto import get_random_string
 
@@ -35,7 +36,7 @@ def _hash_each_password_once() -> None:
     (a wrong one is hashed too, and refused).
     """
     encode = PBKDF2PasswordHasher.encode
-    salt = get_random_string(22)
+    session_salt = get_random_string(22)
     hashes: dict[tuple[object, ...], str] = {}
 
     def hash_once(self: PBKDF2PasswordHasher, password: str, salt: str,
@@ -46,7 +47,7 @@ def _hash_each_password_once() -> None:
         return hashes[key]
 
     PBKDF2PasswordHasher.encode = hash_once  # type: ignore[method-assign]
-    PBKDF2PasswordHasher.salt = lambda self: salt  # type: ignore[method-assign]
+    PBKDF2PasswordHasher.salt = lambda self: session_salt  # type: ignore[method-assign]
 
 
 _hash_each_password_once()
@@ -174,6 +175,10 @@ def browser() -> Iterator[object]:
                   "--disable-sync"],
         )
         yield instance
+        # While Playwright's loop runs, Django keeps this thread's connection apart
+        # from the one it uses outside the loop (test set-up and teardown): close it
+        # here, or its session would stay open to the end of the run.
+        connections.close_all()
         instance.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
