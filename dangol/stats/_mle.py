@@ -39,6 +39,10 @@ P = TypeVar("P", bound=Params)
 # Parameters beyond e^±25 mean the data cannot pin the model down.
 _LOG_BOUND = 25.0
 _GRADIENT_TOLERANCE = 1e-6
+# Largest rise of the total log-likelihood still left at an accepted optimum,
+# and the largest slope (of the mean) along a flat ridge; see _stationary.
+_LIKELIHOOD_TOLERANCE = 1e-6
+_RIDGE_GRADIENT = 1e-5
 _HESSIAN_STEP = 1e-4
 _NEWTON_STEPS = 4
 
@@ -127,7 +131,7 @@ def maximize_likelihood(
             f"{model}: parameter {name} ran to {np.exp(theta[at_edge[0]]):.3g}; "
             "the data do not identify this model"
         )
-    if not np.isfinite(value) or float(np.max(np.abs(gradient))) > _GRADIENT_TOLERANCE:
+    if not np.isfinite(value) or not _stationary(gradient, hessian, total_weight):
         raise ConvergenceError(
             f"{model}: the fit did not converge after {iterations} iterations "
             f"({result.message}; largest gradient {float(np.max(np.abs(gradient))):.2g})"
@@ -169,6 +173,34 @@ def log_hessian(objective: Objective, theta: FloatArray) -> FloatArray:
         _, lower = objective(theta - step)
         hessian[i] = (upper - lower) / (2 * _HESSIAN_STEP)
     return (hessian + hessian.T) / 2
+
+
+def _stationary(gradient: FloatArray, hessian: FloatArray, total_weight: float) -> bool:
+    """Whether the optimiser stopped at a maximum.
+
+    Either the gradient is tiny, or double precision cannot bring it lower on
+    a surface this flat (extreme parameters, e.g. when everyone drops out
+    alike and only a/(a+b) of BG/NBD is identified). Then the point is
+    accepted when, along the curved directions, the Newton decrement says the
+    total log-likelihood could rise by less than ``_LIKELIHOOD_TOLERANCE``,
+    and along the flat ones (curvature below 1e-4 of the largest) the slope is
+    below ``_RIDGE_GRADIENT``: a ridge on which the estimates serve every
+    purpose equally well.
+    """
+    if float(np.max(np.abs(gradient))) <= _GRADIENT_TOLERANCE:
+        return True
+    try:
+        curvature, directions = np.linalg.eigh(hessian)
+    except np.linalg.LinAlgError:
+        return False
+    if not np.all(np.isfinite(curvature)) or curvature.max() <= 0:
+        return False
+    slope = directions.T @ gradient
+    flat = curvature <= 1e-4 * curvature.max()
+    if np.any(np.abs(slope[flat]) > _RIDGE_GRADIENT):
+        return False
+    decrement = float(np.sum(slope[~flat] ** 2 / curvature[~flat]))
+    return 0.5 * decrement * total_weight < _LIKELIHOOD_TOLERANCE
 
 
 def _polish(objective: Objective, theta: FloatArray) -> tuple[FloatArray, FloatArray]:
