@@ -89,11 +89,19 @@ def run_analyze(
 
 
 def run_train(
-    lang: str, out_dir: Path, data: Path | None, limit: int | None, stderr: IO[str]
+    lang: str,
+    out_dir: Path,
+    data: Path | None,
+    limit: int | None,
+    stderr: IO[str],
+    network: bool | None = None,
 ) -> dict[str, Any]:
-    """Train one sentiment model, logging progress to ``stderr``; returns the report."""
+    """Train one sentiment model, logging progress to ``stderr``; returns the report.
+
+    ``network`` None trains the morpheme network for Korean only.
+    """
 
     def log(message: str) -> None:
         print(message, file=stderr, flush=True)
 
-    return train(lang, out_dir, data, limit, log=log).to_dict()
+    return train(lang, out_dir, data, limit, log=log, network=network).to_dict()

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dangol.textkit.features import FeatureSpec, SparseBatch
+from dangol.textkit.neural import MorphemeCNN
 
 __all__ = ["SentimentModel", "load_model", "model_path", "register_model", "set_model_dir"]
 
@@ -32,7 +33,10 @@ __all__ = ["SentimentModel", "load_model", "model_path", "register_model", "set_
 class SentimentModel:
     """Calibrated binary sentiment model over hashed features.
 
-    ``probability = sigmoid(μ * (platt_a * (w·x + bias) + platt_b) + λ * lexicon)``.
+    ``probability = sigmoid(μ * (platt_a * r + platt_b) + λ * lexicon)`` where
+    ``r = w·x + bias`` or, for a model with a morpheme ``network``,
+    ``r = (1 - α) * (w·x + bias) + α * network(morphemes)`` with α =
+    ``network_weight``.
     For text that names a commerce/service theme (delivery, size, staff...)
     μ is ``domain_model_weight`` and λ is ``lexicon_weight``: there the
     film-trained model is least reliable ("배송이 늦어요 ㅠㅠ" reads like a moved
@@ -53,6 +57,8 @@ class SentimentModel:
     domain_model_weight: float = 1.0
     neutral_band: float = 0.15
     meta: dict[str, Any] = field(default_factory=dict)
+    network: MorphemeCNN | None = None
+    network_weight: float = 0.0
 
     @classmethod
     def from_weights(
@@ -85,6 +91,20 @@ class SentimentModel:
             batch.unit, weights=self.codebook[self.codes[batch.bucket]], minlength=batch.n_units
         )
         return sums * batch.scale + self.bias
+
+    def blended_logits(
+        self, raw: npt.NDArray[np.float64], keys: list[list[str]]
+    ) -> npt.NDArray[np.float64]:
+        """Blend the linear logits with the network's for the same units.
+
+        ``keys`` are each unit's morpheme keys; a model without a network
+        returns ``raw`` unchanged.
+        """
+        if self.network is None or self.network_weight == 0.0:
+            return raw
+        a = self.network_weight
+        out: npt.NDArray[np.float64] = (1.0 - a) * raw + a * self.network.logits(keys)
+        return out
 
     def calibrated_logits(
         self,
@@ -121,14 +141,17 @@ class SentimentModel:
             "lexicon_weight_general": self.lexicon_weight_general,
             "domain_model_weight": self.domain_model_weight,
             "neutral_band": self.neutral_band,
+            "network_weight": self.network_weight,
             "meta": self.meta,
         }
+        extra = self.network.to_arrays() if self.network is not None else {}
         with path.open("wb") as fh:
             np.savez_compressed(
                 fh,
                 codes=self.codes,
                 codebook=self.codebook,
                 header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+                **extra,
             )
 
     @classmethod
@@ -138,6 +161,7 @@ class SentimentModel:
             header = json.loads(bytes(data["header"]).decode())
             codes = np.ascontiguousarray(data["codes"], dtype=np.uint8)
             codebook = np.asarray(data["codebook"], dtype=np.float64)
+            network = MorphemeCNN.from_arrays(data)
         return cls(
             lang=header["lang"],
             spec=FeatureSpec.from_json(header["spec"]),
@@ -151,6 +175,8 @@ class SentimentModel:
             domain_model_weight=float(header.get("domain_model_weight", 1.0)),
             neutral_band=float(header["neutral_band"]),
             meta=dict(header.get("meta", {})),
+            network=network,
+            network_weight=float(header.get("network_weight", 0.0)) if network else 0.0,
         )
 
 

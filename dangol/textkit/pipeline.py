@@ -120,7 +120,7 @@ class _Units:
         if not self.texts:
             return np.zeros(0)
         batch = featurize(self.texts, self.keys, self.bags, model.spec)
-        raw = model.raw_logits(batch)
+        raw = model.blended_logits(model.raw_logits(batch), self.keys)
         return model.calibrated_logits(
             raw, np.asarray(self.lex, dtype=np.float64), np.asarray(self.domain, dtype=bool)
         )

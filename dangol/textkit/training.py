@@ -18,11 +18,12 @@ inference path (which need numpy alone) never load it.
 from __future__ import annotations
 
 import html
+import math
 import re
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -305,11 +306,15 @@ def train(
     limit: int | None = None,
     log: Callable[[str], None] = print,
     max_iter: int | None = None,
+    network: bool | None = None,
+    network_config: Any = None,
 ) -> TrainReport:
     """Train, calibrate and save ``sentiment_<lang>.npz`` into ``out_dir``.
 
     ``limit`` and ``max_iter`` shrink a run for smoke tests; the shipped
-    models use neither.
+    models use neither. ``network`` (default: on for Korean) also trains the
+    morpheme network of :mod:`dangol.textkit.training_neural` and blends it
+    in; that needs PyTorch.
     """
     if lang not in CONFIGS:
         raise ValueError(f"--lang: expected one of {sorted(CONFIGS)}, got {lang!r}")
@@ -353,18 +358,42 @@ def train(
         neutral_band=cfg.neutral_band,
     )
     cal = part[SPLIT_CALIBRATION]
+    held = part[SPLIT_HELDOUT]
+    keys: list[list[str]] = []
+    network_meta: dict[str, Any] = {}
+    if network if network is not None else lang == "ko":
+        if lang != "ko":
+            raise ValueError("--network: only the Korean model has a morpheme network")
+        from dangol.textkit import training_neural
+
+        cfg_net = network_config or training_neural.NeuralConfig()
+        keys, key_ids = training_neural.morpheme_keys([clean_text(e.text) for e in examples])
+        net = training_neural.train_network(keys, y, tr, key_ids, cfg_net, log)
+        model = model.with_updates(network=net)
+        linear_acc = _accuracy(_raw_logits(model, x[held]), y[held])
+        alpha = choose_network_weight(model, x[cal], _rows(keys, cal), y[cal])
+        model = model.with_updates(network_weight=alpha)
+        network_acc = _accuracy(net.logits(_rows(keys, held)), y[held])
+        log(
+            f"network weight {alpha:.2f} (chosen on the calibration split); held-out accuracy "
+            f"of the linear model alone {linear_acc:.4f}, of the network alone {network_acc:.4f}"
+        )
+        network_meta = {
+            "network": {**asdict(cfg_net), "morphemes": len(net.keys)},
+            "linear_heldout_accuracy": round(linear_acc, 4),
+            "network_heldout_accuracy": round(network_acc, 4),
+        }
     if cal.sum() >= 20:
-        z_cal = _raw_logits(model, x[cal])
+        z_cal = _model_logits(model, x[cal], _rows(keys, cal))
         a, bb = fit_platt(z_cal, y[cal])
         model = model.with_updates(platt_a=a, platt_b=bb)
-    held = part[SPLIT_HELDOUT]
     acc = float("nan")
     if held.sum():
-        z = model.platt_a * _raw_logits(model, x[held]) + model.platt_b
-        acc = float(((z > 0) == (y[held] == 1)).mean())
+        z = model.platt_a * _model_logits(model, x[held], _rows(keys, held)) + model.platt_b
+        acc = _accuracy(z, y[held])
         z_float = np.asarray(x[held] @ w).ravel() + b
         log(
-            f"held-out accuracy {acc:.4f} (unquantised weights: "
+            f"held-out accuracy {acc:.4f} (linear model with unquantised weights: "
             f"{float(((z_float > 0) == (y[held] == 1)).mean()):.4f})"
         )
     meta = {
@@ -375,12 +404,14 @@ def train(
         "n_heldout": int(held.sum()),
         "heldout_accuracy": round(acc, 4),
         "l2": cfg.l2,
+        "network_weight": model.network_weight,
         "split": {
             "heldout_percent": cfg.heldout_percent,
             "calibration_percent": cfg.calibration_percent,
             "hash": "crc32(id) % 100",
         },
         "kiwi": {"cutoff_threshold": morph.KiwiSettings().cutoff_threshold},
+        **network_meta,
     }
     model = model.with_updates(meta=meta)
     target = out_dir / f"sentiment_{lang}.npz"
@@ -396,6 +427,40 @@ def train(
     )
     log(f"saved {target} (held-out accuracy {acc:.4f}, {report.seconds:.0f} s)")
     return report
+
+
+def choose_network_weight(
+    model: SentimentModel, x: Any, keys: list[list[str]], y: npt.NDArray[np.float64]
+) -> float:
+    """Blend weight α in [0, 0.8] with the lowest calibrated log-loss on held-apart rows."""
+    linear = _raw_logits(model, x)
+    assert model.network is not None
+    net = model.network.logits(keys)
+    best, best_loss = 0.0, math.inf
+    for alpha in np.round(np.arange(0.0, 0.81, 0.05), 2):
+        z = (1.0 - alpha) * linear + alpha * net
+        a, b = fit_platt(z, y)
+        p = np.clip(sigmoid(a * z + b), 1e-9, 1 - 1e-9)
+        loss = float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
+        if loss < best_loss - 1e-6:
+            best, best_loss = float(alpha), loss
+    return best
+
+
+def _rows(keys: list[list[str]], mask: npt.NDArray[np.bool_]) -> list[list[str]]:
+    if not keys:
+        return []
+    return [k for k, m in zip(keys, mask, strict=True) if m]
+
+
+def _accuracy(z: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float:
+    return float(((z > 0) == (y == 1)).mean())
+
+
+def _model_logits(model: SentimentModel, x: Any, keys: list[list[str]]) -> npt.NDArray[np.float64]:
+    """Uncalibrated logits of the whole model (linear, blended with the network if any)."""
+    raw = _raw_logits(model, x)
+    return model.blended_logits(raw, keys) if keys else raw
 
 
 def _raw_logits(model: SentimentModel, x: Any) -> npt.NDArray[np.float64]:

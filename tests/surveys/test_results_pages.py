@@ -204,7 +204,8 @@ FILTER_CASES = [
     ("", 7), ("nps=promoter", 3), ("nps=detractor", 3), ("nps=passive", 1),
     ("language=en", 3), ("version=1", 3), ("channel=email", 1),
     ("theme=delivery", 2), ("theme=delivery&sentiment=negative", 2),
-    ("theme=staff&sentiment=positive", 1), ("sentiment=negative", 3),
+    # Negative: "Delivery was slow…" and "가격이 비싸요"; the bare "주차" (parking) is neutral.
+    ("theme=staff&sentiment=positive", 1), ("sentiment=negative", 2),
     ("q=비싸", 1), ("q=010-1234", 0), ("nps=detractor&language=ko", 2),
 ]
 

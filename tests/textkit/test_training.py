@@ -33,11 +33,40 @@ def test_training_smoke_korean(tmp_path: Path) -> None:
     en = load_amazon(shared_data("amazon-multidomain"), limit=400)
     assert {e.label for e in en} == {0, 1} and any(e.aux for e in en)
     messages: list[str] = []
-    report = train("ko", tmp_path, data, limit=3000, log=messages.append, max_iter=60)
+    report = train(
+        "ko", tmp_path, data, limit=3000, log=messages.append, max_iter=60, network=False
+    )
     assert report.path == tmp_path / "sentiment_ko.npz" and report.path.exists()
     assert report.n_heldout > 100
     assert report.heldout_accuracy > 0.7
     assert messages[-1].startswith("saved ")
+    model_module.set_model_dir(tmp_path)
+    try:
+        a, b = analyze_many(["정말 재밌고 감동적이에요", "최악 시간 낭비"])
+        assert a.sentiment.score > b.sentiment.score
+    finally:
+        model_module.set_model_dir(None)
+
+
+def test_training_smoke_korean_with_network(tmp_path: Path) -> None:
+    """The morpheme network is trained, blended, saved and used by the pipeline."""
+    pytest.importorskip("torch")
+    from dangol.textkit.training_neural import NeuralConfig
+
+    data = shared_data("nsmc", "ratings_train.txt")
+    messages: list[str] = []
+    report = train(
+        "ko",
+        tmp_path,
+        data,
+        limit=3000,
+        log=messages.append,
+        max_iter=60,
+        network_config=NeuralConfig(dim=16, filters=16, epochs=2, dictionary_morphemes=0),
+    )
+    assert any(m.startswith("network weight") for m in messages)
+    saved = model_module.SentimentModel.load(report.path)
+    assert saved.network is not None and 0.0 <= saved.network_weight <= 0.8
     model_module.set_model_dir(tmp_path)
     try:
         a, b = analyze_many(["정말 재밌고 감동적이에요", "최악 시간 낭비"])

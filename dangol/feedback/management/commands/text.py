@@ -52,6 +52,12 @@ class Command(BaseCommand):
             "or ../shared/data/amazon-multidomain)",
         )
         train.add_argument("--limit", type=int, help="use only the first N reviews")
+        train.add_argument(
+            "--no-network",
+            action="store_true",
+            help="Korean: train the linear model alone, without the morpheme network "
+            "(which needs PyTorch: pip install 'dangol[train]')",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "analyze":
@@ -91,8 +97,13 @@ class Command(BaseCommand):
             raise CommandError("--limit: use at least 100 reviews")
         try:
             report = run_train(
-                options["lang"], options["out"], options["data"], options["limit"], sys.stderr
+                options["lang"],
+                options["out"],
+                options["data"],
+                options["limit"],
+                sys.stderr,
+                network=False if options["no_network"] else None,
             )
-        except (FileNotFoundError, ValueError) as exc:
+        except (FileNotFoundError, ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(json.dumps(report, ensure_ascii=False))
