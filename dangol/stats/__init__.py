@@ -13,12 +13,28 @@ Survey statistics: :func:`nps`, :func:`knps`, :func:`csat`, :func:`ces`,
 :func:`compare_nps`, :func:`compare_means`, :func:`wilson_interval`,
 :func:`uplift` (difference of two proportions, Newcombe's interval).
 
+Key drivers: :func:`attribute_drivers` (Johnson's relative weights with
+bootstrap intervals), :func:`theme_drivers` (score gap and impact of themes
+mentioned negatively), :func:`priority_quadrants` (importance vs performance).
+
 Every error is a :class:`StatsError` (a :class:`ValueError`) naming the problem.
 """
 
 from dangol.stats._mle import ModelFit
 from dangol.stats.bgnbd import BGNBDParams, fit_bgnbd
 from dangol.stats.clv import customer_lifetime_value, discounted_expected_purchases
+from dangol.stats.drivers import (
+    AttributeDriver,
+    AttributeDrivers,
+    Quadrant,
+    ThemeDriver,
+    ThemeDrivers,
+    TooFewResponsesError,
+    attribute_drivers,
+    priority_quadrants,
+    relative_weights,
+    theme_drivers,
+)
 from dangol.stats.errors import (
     ConvergenceError,
     InvalidSummaryError,
@@ -50,6 +66,8 @@ from dangol.stats.survey import (
 )
 
 __all__ = [
+    "AttributeDriver",
+    "AttributeDrivers",
     "BGNBDParams",
     "ChangeTest",
     "ConvergenceError",
@@ -62,9 +80,14 @@ __all__ = [
     "ParetoNBDParams",
     "Proportion",
     "PurchaseSummary",
+    "Quadrant",
     "ScaleSummary",
     "StatsError",
+    "ThemeDriver",
+    "ThemeDrivers",
+    "TooFewResponsesError",
     "Uplift",
+    "attribute_drivers",
     "ces",
     "compare_means",
     "compare_nps",
@@ -78,9 +101,12 @@ __all__ = [
     "knps",
     "nps",
     "nps_from_counts",
+    "priority_quadrants",
+    "relative_weights",
     "scale_summary",
     "scale_summary_from_counts",
     "summarize_transactions",
+    "theme_drivers",
     "uplift",
     "wilson_interval",
 ]
