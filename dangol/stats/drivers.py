@@ -31,8 +31,6 @@ from dangol.stats._types import FloatArray
 from dangol.stats.errors import InvalidSummaryError, NotEnoughDataError
 from dangol.stats.survey import (
     Interval,
-    NPSResult,
-    ScaleSummary,
     compare_means,
     compare_nps,
     nps,
@@ -179,7 +177,7 @@ def attribute_drivers(
             raise InvalidSummaryError(
                 f"{what} has the same value ({data[0, index]:g}) in all {n} complete "
                 "responses, so it cannot explain or be explained", column=label)
-    corr = np.corrcoef(data, rowvar=False)
+    corr: FloatArray = np.atleast_2d(np.corrcoef(data, rowvar=False))
     weights, r_squared = _relative_weights(corr[np.newaxis])
     boot = _bootstrap_weights(data, resamples=resamples, seed=seed)
     tail = (1.0 - confidence) / 2.0
@@ -306,11 +304,9 @@ def theme_drivers(
     if values.size == 0:
         raise NotEnoughDataError("theme drivers need at least one answer")
     if scale == "nps":
-        overall_result: NPSResult | ScaleSummary = nps(values, confidence=confidence)
-        overall = overall_result.score
+        overall = nps(values, confidence=confidence).score
     elif scale == "mean":
-        overall_result = scale_summary(values, low=low, high=high, confidence=confidence)
-        overall = overall_result.mean
+        overall = scale_summary(values, low=low, high=high, confidence=confidence).mean
     else:
         raise InvalidSummaryError(f"scale must be 'nps' or 'mean', found {scale!r}",
                                   column="scale")

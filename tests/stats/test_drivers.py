@@ -118,7 +118,7 @@ def test_missing_ratings_use_complete_responses_and_report_n():
 
 def test_too_few_complete_responses_is_said_not_computed():
     score, attributes = _survey(n=29)
-    with pytest.raises(TooFewResponsesError, match="at least 30 .* found 29") as caught:
+    with pytest.raises(TooFewResponsesError, match=r"at least 30 .* found 29") as caught:
         attribute_drivers(score, attributes)
     assert (caught.value.n, caught.value.needed) == (29, 30)
     assert isinstance(caught.value, NotEnoughDataError)
@@ -132,7 +132,7 @@ def test_too_few_complete_responses_is_said_not_computed():
 def test_mismatched_lengths_name_the_attribute():
     score, attributes = _survey(n=50)
     attributes["kindness"] = attributes["kindness"][:49]
-    with pytest.raises(InvalidSummaryError, match="'kindness' has 49 values .* outcome has 50"):
+    with pytest.raises(InvalidSummaryError, match=r"'kindness' has 49 values .* outcome has 50"):
         attribute_drivers(score, attributes)
 
 
