@@ -61,8 +61,9 @@ class AttributeDriver:
     """One attribute's importance.
 
     ``weight`` is Johnson's relative weight (a part of R², 0..R²), ``share``
-    the same as a part of 1 (weight / R²), ``interval`` the bootstrap interval
-    of ``weight``; ``correlation`` is Pearson's r with the outcome and
+    the same as a part of 1 (weight / R²); ``interval`` and ``share_interval``
+    are their bootstrap intervals (the share's from each resample's own R²);
+    ``correlation`` is Pearson's r with the outcome and
     ``mean`` the attribute's mean rating, both over the complete responses.
     """
 
@@ -70,6 +71,7 @@ class AttributeDriver:
     weight: float
     share: float
     interval: Interval
+    share_interval: Interval
     correlation: float
     mean: float
 
@@ -182,6 +184,9 @@ def attribute_drivers(
     boot = _bootstrap_weights(data, resamples=resamples, seed=seed)
     tail = (1.0 - confidence) / 2.0
     low, high = np.nanquantile(boot, [tail, 1.0 - tail], axis=0)
+    boot_total = boot.sum(axis=1, keepdims=True)
+    shares = np.divide(boot, boot_total, out=np.full_like(boot, np.nan), where=boot_total > 0)
+    share_low, share_high = np.nanquantile(shares, [tail, 1.0 - tail], axis=0)
     means = data[:, 1:].mean(axis=0)
     total = float(r_squared[0])
     drivers = [
@@ -190,6 +195,7 @@ def attribute_drivers(
             weight=float(weights[0, j]),
             share=float(weights[0, j] / total) if total > 0 else 0.0,
             interval=Interval(float(low[j]), float(high[j]), confidence),
+            share_interval=Interval(float(share_low[j]), float(share_high[j]), confidence),
             correlation=float(corr[0, j + 1]),
             mean=float(means[j]),
         )

@@ -91,6 +91,7 @@ def test_the_known_driver_comes_first_with_an_interval_around_it():
     speed = found.drivers[0]
     assert speed.interval.low < speed.weight < speed.interval.high
     assert speed.interval.low > found.drivers[1].interval.high  # clearly ahead
+    assert 0 <= speed.share_interval.low < speed.share < speed.share_interval.high <= 1
     assert speed.correlation > 0.8 and speed.mean == pytest.approx(attributes["speed"].mean())
     assert found.resamples == 500 and found.n == 400
 
