@@ -14,6 +14,7 @@ from dangol.customers.selectors import paginate
 from dangol.stats.survey import NPSResult, ScaleSummary
 from dangol.surveys import results as survey_results
 from dangol.surveys import selectors
+from dangol.surveys.api_drivers import router as drivers_router
 from dangol.surveys.models import Invitation, Response, Survey
 from dangol.surveys.services import imports as import_services
 from dangol.surveys.services import invitations as invitation_services
@@ -21,6 +22,7 @@ from dangol.surveys.services import responses as response_services
 from dangol.surveys.services import surveys as survey_services
 
 router = Router(tags=["surveys"])
+router.add_router("", drivers_router)  # GET /{survey_id}/drivers
 
 
 class ErrorOut(Schema):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangol.surveys.views import brands, builder, distribute, imports, results
+from dangol.surveys.views import brands, builder, distribute, drivers, imports, results
 
 app_name = "surveys"
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/distribute/triggers/<int:trigger_pk>/", distribute.toggle_trigger,
          name="toggle_trigger"),
     path("<int:pk>/results/", results.survey_results_page, name="results"),
+    path("<int:pk>/drivers/", drivers.survey_drivers_page, name="drivers"),
     path("<int:pk>/responses/", results.survey_responses_page, name="responses"),
     path("<int:pk>/responses/<int:response_pk>/", results.survey_response_page,
          name="response"),
