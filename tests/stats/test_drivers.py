@@ -65,6 +65,35 @@ def test_relative_weights_match_johnsons_svd_computation():
     assert [d.weight for d in found.drivers] == pytest.approx(list(expected), abs=1e-10)
 
 
+# R's mtcars (Motor Trend 1974): mpg, cyl, disp, hp, wt of 32 cars.
+MTCARS = np.array([
+    (21.0, 6, 160.0, 110, 2.620), (21.0, 6, 160.0, 110, 2.875), (22.8, 4, 108.0, 93, 2.320),
+    (21.4, 6, 258.0, 110, 3.215), (18.7, 8, 360.0, 175, 3.440), (18.1, 6, 225.0, 105, 3.460),
+    (14.3, 8, 360.0, 245, 3.570), (24.4, 4, 146.7, 62, 3.190), (22.8, 4, 140.8, 95, 3.150),
+    (19.2, 6, 167.6, 123, 3.440), (17.8, 6, 167.6, 123, 3.440), (16.4, 8, 275.8, 180, 4.070),
+    (17.3, 8, 275.8, 180, 3.730), (15.2, 8, 275.8, 180, 3.780), (10.4, 8, 472.0, 205, 5.250),
+    (10.4, 8, 460.0, 215, 5.424), (14.7, 8, 440.0, 230, 5.345), (32.4, 4, 78.7, 66, 2.200),
+    (30.4, 4, 75.7, 52, 1.615), (33.9, 4, 71.1, 65, 1.835), (21.5, 4, 120.1, 97, 2.465),
+    (15.5, 8, 318.0, 150, 3.520), (15.2, 8, 304.0, 150, 3.435), (13.3, 8, 350.0, 245, 3.840),
+    (19.2, 8, 400.0, 175, 3.845), (27.3, 4, 79.0, 66, 1.935), (26.0, 4, 120.3, 91, 2.140),
+    (30.4, 4, 95.1, 113, 1.513), (15.8, 8, 351.0, 264, 3.170), (19.7, 6, 145.0, 175, 2.770),
+    (15.0, 8, 301.0, 335, 3.570), (21.4, 4, 121.0, 109, 2.780)])
+
+
+def test_relative_weights_reproduce_the_published_mtcars_example():
+    # The R package rwa (rwa_multiregress, "regression methods" article): mpg on cyl, disp,
+    # hp and wt gives raw weights .2096904, .1883043, .1799590, .2706812 and rescaled
+    # weights 24.70914, 22.18908, 21.20570, 31.89607 %.
+    found = attribute_drivers(MTCARS[:, 0], dict(zip(["cyl", "disp", "hp", "wt"],
+                                                     MTCARS[:, 1:].T, strict=True)),
+                              resamples=10)
+    weights = {d.name: round(d.weight, 7) for d in found.drivers}
+    assert weights == {"cyl": 0.2096904, "disp": 0.1883043, "hp": 0.1799590, "wt": 0.2706812}
+    shares = [round(100 * d.share, 5) for d in found.drivers]
+    assert shares == [31.89607, 24.70914, 22.18908, 21.20570]
+    assert found.r_squared == pytest.approx(0.8486348, abs=1e-7)  # lm(mpg ~ cyl+disp+hp+wt)
+
+
 def test_uncorrelated_attributes_weigh_their_squared_correlation():
     # Two ±1 columns in a 2×2 design: exactly uncorrelated.
     a = np.tile([1.0, 1.0, -1.0, -1.0], 10)
