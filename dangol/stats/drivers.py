@@ -42,6 +42,10 @@ MIN_RESPONSES = 30
 MIN_RESPONSES_PER_MODEL = 10
 #: Fewest negative mentions for a theme's gap to be shown.
 MIN_MENTIONS = 5
+#: Bootstrap work (distinct rows × moments × resamples) above which fewer resamples are
+#: drawn, down to MIN_RESAMPLES: about a second on one core. Intervals are narrow there.
+MAX_BOOTSTRAP_WORK = 10**9
+MIN_RESAMPLES = 200
 # Eigenvalues of the attributes' correlation matrix below this (relative to the
 # largest) are treated as zero: perfectly collinear attributes share their weight.
 _EIGEN_TOLERANCE = 1e-10
@@ -78,7 +82,11 @@ class AttributeDriver:
 
 @dataclass(frozen=True, slots=True)
 class AttributeDrivers:
-    """Relative weights of every attribute, most important first."""
+    """Relative weights of every attribute, most important first.
+
+    ``resamples`` is the number of bootstrap samples drawn (fewer than asked
+    for very large inputs, see :data:`MAX_BOOTSTRAP_WORK`).
+    """
 
     n: int
     r_squared: float
@@ -181,7 +189,9 @@ def attribute_drivers(
                 "responses, so it cannot explain or be explained", column=label)
     corr: FloatArray = np.atleast_2d(np.corrcoef(data, rowvar=False))
     weights, r_squared = _relative_weights(corr[np.newaxis])
-    boot = _bootstrap_weights(data, resamples=resamples, seed=seed)
+    boot = _bootstrap_weights(data, resamples=resamples, seed=seed,
+                              max_work=MAX_BOOTSTRAP_WORK)
+    resamples = boot.shape[0]
     tail = (1.0 - confidence) / 2.0
     low, high = np.nanquantile(boot, [tail, 1.0 - tail], axis=0)
     boot_total = boot.sum(axis=1, keepdims=True)
@@ -248,8 +258,12 @@ def _relative_weights(corr: FloatArray) -> tuple[FloatArray, FloatArray]:
     return weights, (beta**2).sum(axis=1)
 
 
-def _bootstrap_weights(data: FloatArray, *, resamples: int, seed: int) -> FloatArray:
-    """Relative weights of ``resamples`` bootstrap samples (rows: resamples).
+def _bootstrap_weights(data: FloatArray, *, resamples: int, seed: int,
+                       max_work: int) -> FloatArray:
+    """Relative weights of bootstrap samples (rows: resamples).
+
+    ``resamples`` are drawn, or as many as ``max_work`` allows but at least
+    :data:`MIN_RESAMPLES` (or ``resamples`` if smaller).
 
     Ratings repeat, so the rows are reduced to distinct rows with counts and
     each resample draws multinomial counts of those: its moments are one
@@ -263,6 +277,8 @@ def _bootstrap_weights(data: FloatArray, *, resamples: int, seed: int) -> FloatA
     width = data.shape[1]
     upper = np.triu_indices(width)
     products = rows[:, upper[0]] * rows[:, upper[1]]
+    affordable = max_work // max(rows.shape[0] * products.shape[1], 1)
+    resamples = min(resamples, max(affordable, MIN_RESAMPLES))
     out = np.empty((resamples, width - 1))
     chunk = max(1, min(resamples, 2_000_000 // max(rows.shape[0], 1)))
     for start in range(0, resamples, chunk):

@@ -134,6 +134,17 @@ def test_bootstrap_is_repeatable_with_the_seed():
     assert first.drivers[0].interval != other.drivers[0].interval
 
 
+def test_very_large_inputs_draw_fewer_resamples_and_say_so(monkeypatch):
+    from dangol.stats import drivers
+
+    score, attributes = _survey(n=300)
+    monkeypatch.setattr(drivers, "MAX_BOOTSTRAP_WORK", 1000)
+    found = attribute_drivers(score, attributes)
+    assert found.resamples == drivers.MIN_RESAMPLES
+    assert found.drivers[0].interval.low < found.drivers[0].weight
+    assert attribute_drivers(score, attributes, resamples=50).resamples == 50
+
+
 def test_missing_ratings_use_complete_responses_and_report_n():
     score, attributes = _survey(n=200)
     attributes["price"][:30] = np.nan
