@@ -1,7 +1,9 @@
 """The key-drivers page and endpoint, with responses built so that speed drives the NPS."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from dangol.accounts.actors import Actor
 from dangol.accounts.permissions import Role
@@ -166,6 +168,20 @@ def test_the_page_needs_a_login_and_the_view_permission(speed_survey):
     client.force_login(make_staff(Role.AGENT))
     assert client.get(f"/surveys/{speed_survey.pk}/drivers/").status_code == 200
     assert client.get("/surveys/999999/drivers/").status_code == 404
+
+
+def test_page_queries_do_not_grow_with_responses(owner_client, owner):
+    survey = _survey(owner, 35)
+    url = f"/surveys/{survey.pk}/drivers/"
+    page(owner_client, url)  # warm the session and the caches
+    with CaptureQueriesContext(connection) as few:
+        page(owner_client, url)
+    for i in range(35, 70):
+        submit_response(survey=survey, answers=_answers(i), language="ko")
+    analyse_pending_answers()
+    with CaptureQueriesContext(connection) as more:
+        page(owner_client, url)
+    assert len(more.captured_queries) == len(few.captured_queries)
 
 
 # The endpoint ------------------------------------------------------------------
