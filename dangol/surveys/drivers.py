@@ -217,7 +217,7 @@ def _problem(report: DriverReport, code: str, message: str) -> None:
 
 def _theme_drivers(report: DriverReport, survey: Survey, language: str, ids: np.ndarray,
                    scores: np.ndarray) -> None:
-    if scores.size == 0:
+    if scores.size == 0 or report.outcome is None:
         return
     labels = feedback.theme_labels(language)
     counts = feedback.theme_sentiment_counts(survey_pk=survey.pk, response_pks=None,
@@ -234,7 +234,8 @@ def _theme_drivers(report: DriverReport, survey: Survey, language: str, ids: np.
         if report.outcome_kind == "nps":
             found = stats.theme_drivers(scores, mentions)
         else:
-            found = stats.theme_drivers(scores, mentions, scale="mean", low=1, high=5)
+            found = stats.theme_drivers(scores, mentions, scale="mean",
+                                        low=report.outcome.low, high=report.outcome.high)
     except NotEnoughDataError:
         return
     report.themes = found

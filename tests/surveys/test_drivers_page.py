@@ -145,14 +145,19 @@ def test_a_csat_survey_is_explained_by_its_ratings(owner):
     definition = {"questions": [
         {"key": "csat", "type": "csat", "text": _text("만족하셨나요?", "Happy?")},
         {"key": "speed", "type": "rating", "text": _text("속도", "Speed")},
-        {"key": "taste", "type": "rating", "text": _text("맛", "Taste")}]}
+        {"key": "taste", "type": "rating", "text": _text("맛", "Taste")},
+        DEFINITION["questions"][-1]]}
     survey = create_survey(actor=Actor(user=owner), name="CSAT", kind="csat",
                            title=_text("만족도", "Satisfaction"), definition=definition,
                            publish=True)
     for i in range(40):
         taste = 1 + i % 5
         speed = 1 + (i // 5) % 5
-        submit_response(survey=survey, answers={"csat": taste, "speed": speed, "taste": taste})
+        answers = {"csat": taste, "speed": speed, "taste": taste}
+        if taste <= 2:
+            answers["reason"] = "배송이 너무 늦어요"
+        submit_response(survey=survey, answers=answers)
+    analyse_pending_answers()
     client = Client()
     client.force_login(owner)
     html = page(client, f"/surveys/{survey.pk}/drivers/")
@@ -160,6 +165,10 @@ def test_a_csat_survey_is_explained_by_its_ratings(owner):
     order = [p.split('"')[0] for p in _table(html, "attribute-drivers")
              .split('data-attribute="')[1:]]
     assert order == ["taste", "speed"]
+    # 16 of 40 complain (taste 1-2, mean 1.5); the rest average 4: the mean would gain 1.0.
+    row = _table(html, "theme-drivers").split('data-theme="delivery"')[1].split("</tr>")[0]
+    assert "Impact on the mean" in html and "16 (40%)" in row
+    assert '<td class="r">1.0</td>' in row and '<td class="r">1.5</td>' in row
 
 
 def test_the_page_needs_a_login_and_the_view_permission(speed_survey):
