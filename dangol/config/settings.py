@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "dangol.feedback",
     "dangol.cases",
     "dangol.campaigns",
+    "dangol.privacy",
     "dangol.web",
 ]
 
