@@ -20,6 +20,7 @@ urlpatterns = [
     path("webhooks/", include("dangol.webhooks.urls")),
     path("cases/", include("dangol.cases.urls")),
     path("campaigns/", include("dangol.campaigns.urls")),
+    path("privacy/", include("dangol.privacy.urls")),
     path("", include("dangol.surveys.public_urls")),
     path("", include("dangol.web.urls")),
 ]
