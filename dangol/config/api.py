@@ -117,6 +117,8 @@ def _register_routers() -> None:
     api.add_router("/feedback", feedback_router)
     from dangol.campaigns.api import router as campaigns_router
     api.add_router("/campaigns", campaigns_router)
+    from dangol.privacy.api import router as privacy_router
+    api.add_router("/privacy", privacy_router)
 
 
 _register_routers()
