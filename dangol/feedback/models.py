@@ -26,10 +26,13 @@ class TextAnalysis(TimeStampedModel):
 
     class Source(models.TextChoices):
         SURVEY_ANSWER = "survey_answer", _("Survey answer")
+        FEEDBACK_ITEM = "feedback_item", _("Feedback item")
 
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     answer = models.OneToOneField("surveys.Answer", on_delete=models.CASCADE, null=True,
                                   blank=True, related_name="analysis")
+    feedback_item = models.OneToOneField("feedback.FeedbackItem", on_delete=models.CASCADE,
+                                         null=True, blank=True, related_name="analysis")
     survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, null=True,
                                blank=True, related_name="+")
     response = models.ForeignKey("surveys.Response", on_delete=models.CASCADE, null=True,
@@ -195,3 +198,61 @@ class ReanalysisChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.first_pk}-{self.last_pk}"
+
+
+class FeedbackItem(TimeStampedModel):
+    """One thing a customer said outside a survey: a review, a post, a conversation, a note.
+
+    ``external_id`` is the id the item has at its source; a re-import of the
+    same (source, channel, external id) finds this row and changes nothing.
+    ``author`` holds the display name with personal data masked.
+    """
+
+    class Source(models.TextChoices):
+        REVIEW = "review", _("Product review")
+        SOCIAL = "social", _("Social post")
+        APP_STORE = "app_store", _("App-store review")
+        CONVERSATION = "conversation", _("Service conversation")
+        INTERVIEW = "interview", _("Interview note")
+        WEB_FORM = "web_form", _("Website form")
+        OTHER = "other", _("Other")
+
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    channel = models.CharField(_("channel"), max_length=100, blank=True)
+    external_id = models.CharField(_("external ID"), max_length=128, blank=True)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="feedback_items")
+    customer_external_id = models.CharField(_("customer ID"), max_length=64, blank=True)
+    product = models.ForeignKey("customers.Product", on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="feedback_items")
+    product_external_id = models.CharField(_("product ID"), max_length=64, blank=True)
+    rating = models.DecimalField(_("rating"), max_digits=6, decimal_places=2, null=True,
+                                 blank=True)
+    rating_scale = models.PositiveSmallIntegerField(_("rating scale"), null=True, blank=True)
+    author = models.CharField(_("author (personal data masked)"), max_length=200, blank=True)
+    text = models.TextField(_("text"))
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    occurred_at = models.DateTimeField(_("written at"))
+    received_at = models.DateTimeField(_("received at"))
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("feedback item")
+        verbose_name_plural = _("feedback items")
+        indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="feedback_item_newest"),
+            models.Index(fields=["source", "channel"], name="feedback_item_source"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "channel", "external_id"],
+                                    condition=~Q(external_id=""),
+                                    name="feedback_item_external_once"),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | (
+                    Q(rating__gte=0) & Q(rating_scale__isnull=False)
+                    & Q(rating__lte=models.F("rating_scale"))),
+                name="feedback_item_rating_in_scale"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.channel}:{self.external_id or self.pk}"

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from dangol.feedback import analysis
+from dangol.feedback import analysis, item_analysis
 
 
 @shared_task(acks_late=True)
@@ -44,3 +44,25 @@ def reanalyse_chunk_task(chunk_pk: int) -> int:
     except Exception as error:
         analysis.fail_reanalysis(chunk_pk=chunk_pk, error=f"{type(error).__name__}: {error}")
         raise
+
+
+@shared_task(acks_late=True)
+def analyse_items_task(item_pks: list[int]) -> int:
+    """Analyse newly received feedback items; safe to run twice."""
+    return item_analysis.analyse_items(item_pks=item_pks)
+
+
+@shared_task(acks_late=True)
+def analyse_item_range_task(first_pk: int, last_pk: int) -> int:
+    """Analyse one chunk of not yet analysed feedback items; safe to run twice."""
+    return item_analysis.analyse_item_range(first_pk=first_pk, last_pk=last_pk)
+
+
+@shared_task(acks_late=True)
+def analyse_pending_items_task(chunk_size: int = 500) -> int:
+    """Split the not yet analysed feedback items into chunks, one task each."""
+    chunks = 0
+    for first_pk, last_pk in item_analysis.pending_item_ranges(chunk_size=chunk_size):
+        analyse_item_range_task.delay(first_pk, last_pk)
+        chunks += 1
+    return chunks

@@ -9,12 +9,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dangol.accounts.actors import SYSTEM
 from dangol.core.errors import DomainError
-from dangol.feedback import services
+from dangol.feedback import item_analysis, services
+from dangol.feedback.tasks import analyse_pending_items_task
 
 
 class Command(BaseCommand):
     help = ("Analyse (language, sentiment, themes, keywords, masking) every free-text survey "
-            "answer not analysed yet, in chunks; safe to stop and run again.")
+            "answer and feedback item not analysed yet, in chunks; safe to stop and run again.")
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--chunk-size", type=int, default=500,
@@ -35,11 +36,16 @@ class Command(BaseCommand):
             return
         if options["queue"]:
             services.queue_pending_analysis(chunk_size=chunk_size)
+            if not options["survey"]:
+                analyse_pending_items_task.delay(chunk_size)
             self.stdout.write("queued")
             return
         result = services.analyse_pending_answers(chunk_size=chunk_size,
                                                   survey_pk=options["survey"])
         self.stdout.write(f"analysed {result.analysed} answers in {result.chunks} chunks")
+        if not options["survey"]:
+            items = item_analysis.analyse_pending_items(chunk_size=chunk_size)
+            self.stdout.write(f"analysed {items.analysed} feedback items in {items.chunks} chunks")
 
     def _themes(self, chunk_size: int, *, queue: bool) -> None:
         try:
