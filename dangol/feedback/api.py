@@ -15,10 +15,11 @@ from ninja import Field, Router, Schema, Status
 from dangol.accounts.actors import actor_from_request
 from dangol.accounts.services import require
 from dangol.core.errors import NotFound
-from dangol.feedback import selectors, taxonomy
+from dangol.feedback import hub_api, selectors, taxonomy
 from dangol.feedback.models import ReanalysisJob
 
 router = Router(tags=["feedback"])
+router.add_router("/items", hub_api.router)
 
 
 class ErrorOut(Schema):
