@@ -1,9 +1,12 @@
 from django.urls import path
 
-from dangol.feedback import views
+from dangol.feedback import hub_views, views
 
 app_name = "feedback"
 urlpatterns = [
+    path("", hub_views.stream, name="stream"),
+    path("items/<int:pk>/", hub_views.item_detail, name="item"),
+    path("import/", hub_views.import_items, name="import_items"),
     path("themes/", views.taxonomy_page, name="taxonomy"),
     path("themes/new/", views.theme_new, name="theme_new"),
     path("themes/try/", views.sample, name="sample"),
