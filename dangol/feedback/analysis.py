@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dangol import textkit
@@ -121,6 +122,9 @@ def _analyse_and_store(answers: Sequence[Answer]) -> int:
 
 # --- finding themes again after a taxonomy change ---------------------------------------
 
+# Analyses whose text is still at hand: survey answers and feedback items.
+_REANALYSED = Q(answer__isnull=False) | Q(feedback_item__isnull=False)
+
 
 def plan_reanalysis(*, job_pk: int, chunk_size: int = BACKFILL_CHUNK) -> list[int]:
     """Split the analysed answers into chunks of a queued re-analysis; returns chunk ids.
@@ -133,7 +137,7 @@ def plan_reanalysis(*, job_pk: int, chunk_size: int = BACKFILL_CHUNK) -> list[in
             return []
         if job.status != ReanalysisJob.Status.QUEUED:
             return list(job.chunks.filter(done=False).values_list("pk", flat=True))
-        analyses = TextAnalysis.objects.filter(answer__isnull=False).order_by("pk")
+        analyses = TextAnalysis.objects.filter(_REANALYSED).order_by("pk")
         chunks: list[ReanalysisChunk] = []
         after = 0
         while pks := list(analyses.filter(pk__gt=after).values_list("pk", flat=True)
@@ -161,9 +165,9 @@ def reanalyse_chunk(*, chunk_pk: int) -> int:
     chunk = ReanalysisChunk.objects.filter(pk=chunk_pk, done=False).first()
     if chunk is None:
         return 0
-    rows = list(TextAnalysis.objects.filter(pk__gte=chunk.first_pk, pk__lte=chunk.last_pk,
-                                            answer__isnull=False)
-                .values_list("pk", "answer__text"))
+    rows = list(TextAnalysis.objects.filter(_REANALYSED, pk__gte=chunk.first_pk,
+                                            pk__lte=chunk.last_pk)
+                .values_list("pk", Coalesce("answer__text", "feedback_item__text")))
     found = textkit.analyze_many([text for _, text in rows], selectors.business_taxonomy())
     themes = {pk: result.themes for (pk, _), result in zip(rows, found, strict=True)}
     with transaction.atomic():

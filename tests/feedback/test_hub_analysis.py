@@ -4,8 +4,9 @@ with sentiment and themes stored, and by the backfill command."""
 import pytest
 from django.core.management import call_command
 
-from dangol.accounts.actors import Actor
-from dangol.feedback import item_analysis, selectors
+from dangol.accounts.actors import SYSTEM, Actor
+from dangol.feedback import item_analysis, selectors, taxonomy
+from dangol.feedback.analysis import run_reanalysis
 from dangol.feedback.items import receive_items
 from dangol.feedback.models import FeedbackItem, TextAnalysis, ThemeMention
 
@@ -60,3 +61,16 @@ def test_the_backfill_command_analyses_pending_items_in_chunks(owner, capsys):
     assert not FeedbackItem.objects.filter(analysis__isnull=True).exists()
     call_command("analyse_answers")
     assert "analysed 0 feedback items" in capsys.readouterr().out
+
+
+def test_re_analysis_after_a_taxonomy_change_covers_feedback_items(owner):
+    result = receive(owner, "향기가 너무 좋아요")
+    item_analysis.analyse_items(item_pks=result.ids)
+    mentions = ThemeMention.objects.filter(analysis__feedback_item_id=result.ids[0])
+    assert not mentions.exists()
+    taxonomy.create_theme(actor=SYSTEM, name="scent", label_ko="향", label_en="Scent",
+                          cues_ko="향기, 향", cues_en="scent")
+    job = taxonomy.start_reanalysis(actor=SYSTEM, queue=False)
+    job = run_reanalysis(job_pk=job.pk)
+    assert job.answers_total == 1 and job.status == "done"
+    assert list(mentions.values_list("theme", "sentiment")) == [("scent", "positive")]
