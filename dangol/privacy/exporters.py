@@ -22,6 +22,10 @@ PROFILE_FIELDS = ("external_id", "name", "email", "phone", "birthday", "gender",
                   "language", "joined_at", "attributes", "created_at", "updated_at")
 
 
+def _rows(values: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in values]
+
+
 # --- customers --------------------------------------------------------------------------
 
 
@@ -48,7 +52,8 @@ def export_orders(customer: Customer) -> list[dict[str, Any]]:
                  .order_by("order_id", "line_no")
                  .values("order_id", "line_no", "product_external_id", "quantity",
                          "unit_price", "amount")):
-        lines.setdefault(line.pop("order_id"), []).append(line)
+        row: dict[str, Any] = dict(line)
+        lines.setdefault(row.pop("order_id"), []).append(row)
     return [{**{k: v for k, v in order.items() if k != "pk"}, "lines": lines.get(order["pk"], [])}
             for order in orders]
 
@@ -108,7 +113,7 @@ def erase_survey_responses(customer: Customer) -> dict[str, Any]:
 
 
 def export_loyalty_ledger(customer: Customer) -> list[dict[str, Any]]:
-    return list(Entry.objects.filter(account__customer=customer).order_by("at", "id")
+    return _rows(Entry.objects.filter(account__customer=customer).order_by("at", "id")
                 .values("program__name", "kind", "source", "source_ref", "points",
                         "balance_after", "expires_at", "reason", "at"))
 
@@ -128,7 +133,7 @@ def erase_loyalty_ledger(customer: Customer) -> dict[str, Any]:
 
 
 def export_messages(customer: Customer) -> list[dict[str, Any]]:
-    return list(Message.objects.filter(customer=customer).order_by("created_at", "pk")
+    return _rows(Message.objects.filter(customer=customer).order_by("created_at", "pk")
                 .values("channel", "purpose", "subject", "body", "to_address", "status",
                         "created_at", "sent_at", "delivered_at"))
 
@@ -138,7 +143,7 @@ def erase_messages(customer: Customer) -> dict[str, Any]:
 
 
 def export_cases(customer: Customer) -> list[dict[str, Any]]:
-    return list(Case.objects.filter(customer=customer).order_by("created_at", "pk")
+    return _rows(Case.objects.filter(customer=customer).order_by("created_at", "pk")
                 .values("pk", "subject", "reason", "source", "priority", "status",
                         "created_at", "resolved_at", "closed_at"))
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from dangol.accounts.actors import Actor
 from dangol.accounts.services import record_audit, require
 from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
-from dangol.customers.models import Consent, Customer
+from dangol.customers.models import Channel, Consent, Customer, Purpose
 from dangol.customers.schemas import ConsentIn, CustomerIn
 from dangol.customers.services import delete_customer, upsert_customer
 from dangol.privacy import registry
@@ -131,13 +131,14 @@ def export_request(*, actor: Actor, request_pk: int) -> tuple[DataRequest, str]:
         if customer is None:
             raise _invalid("customer", _("The customer no longer exists."))
         now = timezone.now()
+        sections = registry.export_sections(customer)
         document = {"customer_id": customer.external_id, "request_id": data_request.pk,
-                    "exported_at": now, "sections": registry.export_sections(customer)}
+                    "exported_at": now, "sections": sections}
         text = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
         data_request.status = Status.DONE
         data_request.completed_at = now
         data_request.result_note = (data_request.result_note or _(
-            "Exported: %(sections)s.") % {"sections": ", ".join(document["sections"])})
+            "Exported: %(sections)s.") % {"sections": ", ".join(sections)})
         _handled(data_request, actor)
         data_request.save()
         record_audit(actor=actor, action="export", obj=data_request, fields=["status"])
@@ -150,8 +151,8 @@ def _withdraw_consents(actor: Actor, customer: Customer, source: str) -> int:
         return 0
     upsert_customer(actor=actor, data=CustomerIn(
         external_id=customer.external_id,
-        consents=[ConsentIn(channel=c.channel, purpose=c.purpose, granted=False, source=source)
-                  for c in granted]))
+        consents=[ConsentIn(channel=Channel(c.channel), purpose=Purpose(c.purpose),
+                            granted=False, source=source) for c in granted]))
     return len(granted)
 
 
@@ -171,10 +172,10 @@ def complete_request(*, actor: Actor, request_pk: int, result_note: str = "",
         return _complete(actor, request_pk, result_note, identity_verification)
     except ProtectedError as error:
         # Raised by the customer's deletion; the transaction rolled everything back.
-        blocking = sorted({obj._meta.verbose_name for obj in error.protected_objects})
+        blocking = sorted({str(obj._meta.verbose_name) for obj in error.protected_objects})
         raise DomainError(
             _("The customer cannot be deleted yet: records that must be kept refer to them "
-              "(%(records)s). Nothing was changed.") % {"records": ", ".join(map(str, blocking))},
+              "(%(records)s). Nothing was changed.") % {"records": ", ".join(blocking)},
             code="erase_blocked", status=409) from None
 
 

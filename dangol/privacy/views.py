@@ -72,10 +72,8 @@ def request_list(request: HttpRequest) -> HttpResponse:
         status = ""
     requests = list(selectors.list_requests(status=status)[:LIST_LIMIT])
     now = timezone.now()
-    rows = [{"r": r, "days_left": r.days_left(now), "overdue": r.is_overdue(now)}
-            for r in requests]
-    for row in rows:
-        row["days_over"] = -row["days_left"]
+    rows = [{"r": r, "days_left": r.days_left(now), "days_over": -r.days_left(now),
+             "overdue": r.is_overdue(now)} for r in requests]
     return render(request, "privacy/list.html", {
         "nav_current": "privacy", "rows": rows, "status": status,
         "statuses": Status.choices, "limit": LIST_LIMIT})

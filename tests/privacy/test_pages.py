@@ -107,3 +107,11 @@ def test_refuse_without_reason_is_refused_and_deletion_page_shows_counts(client,
 
 def test_navigation_shows_privacy_to_admins(client):
     assert b'href="/privacy/"' in client.get("/privacy/").content
+
+
+def test_owners_see_requests_read_only_in_django_admin(owner_client, admin):
+    CustomerFactory(external_id="C-1")
+    data_request = services.create_request(actor=admin, customer="C-1", kind="access")
+    assert owner_client.get("/admin/privacy/datarequest/").status_code == 200
+    assert owner_client.get(f"/admin/privacy/datarequest/{data_request.pk}/change/"
+                            ).status_code == 200
