@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import (
@@ -168,6 +168,15 @@ def receive_items(*, actor: Actor, rows: Sequence[Any], place: Any = None,
     """
     require(actor, ADD)
     checked = check_rows(rows, place=place, max_rows=max_rows)
+    try:
+        return _store(actor, checked)
+    except IntegrityError:
+        # Another request stored one of these items between our read and our
+        # insert; read again, and that item is now found as already stored.
+        return _store(actor, checked)
+
+
+def _store(actor: Actor, checked: Sequence[FeedbackItemIn]) -> IntakeResult:
     now = timezone.now()
     with transaction.atomic():
         customers = _match_customers(checked)

@@ -8,6 +8,7 @@ from django.test import Client
 
 from dangol.accounts.actors import Actor
 from dangol.accounts.services import create_api_key
+from dangol.feedback import items as items_service
 from dangol.feedback.models import FeedbackItem, TextAnalysis
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +124,20 @@ def test_items_are_listed_with_their_analysis_and_filtered(writer,
     one = writer.get(f"/api/feedback/items/{body['items'][1]['id']}").json()
     assert one["sentiment"] == "negative" and one["language"] == "ko"
     assert writer.get("/api/feedback/items/999999").status_code == 404
+
+
+def test_an_item_stored_meanwhile_by_another_request_is_returned_not_duplicated(
+        writer, owner, monkeypatch):
+    first = post(writer, REVIEW).json()["ids"][0]
+    real = items_service._existing
+    calls = []
+
+    def missed_once(keys):
+        calls.append(keys)
+        return {} if len(calls) == 1 else real(keys)
+
+    monkeypatch.setattr(items_service, "_existing", missed_once)
+    again = post(writer, REVIEW)
+    assert again.status_code == 200, again.content
+    assert again.json()["ids"] == [first] and len(calls) == 2
+    assert FeedbackItem.objects.count() == 1
