@@ -11,11 +11,13 @@ from typing import Any
 
 from django.db.models import Q, Sum
 
+from dangol.campaigns.models import Recipient
 from dangol.cases.models import Case
 from dangol.customers.models import Consent, ConsentEvent, Customer, Order, OrderLine
 from dangol.engagement.models import Message
-from dangol.loyalty.models import Account, Entry
-from dangol.surveys.models import Answer, Response
+from dangol.loyalty.models import Account, Coupon, Entry
+from dangol.segments.models import CustomerScore
+from dangol.surveys.models import Answer, Invitation, Response
 from dangol.textkit import mask_pii
 
 PROFILE_FIELDS = ("external_id", "name", "email", "phone", "birthday", "gender", "region",
@@ -76,6 +78,12 @@ def export_survey_responses(customer: Customer) -> list[dict[str, Any]]:
              "answers": r.answers} for r in responses]
 
 
+def export_survey_invitations(customer: Customer) -> list[dict[str, Any]]:
+    return _rows(Invitation.objects.filter(customer=customer).order_by("created_at", "pk")
+                 .values("survey__name", "channel", "language", "status", "created_at",
+                         "opened_at", "started_at", "completed_at", "reminders_sent"))
+
+
 def _masked(value: Any) -> Any:
     if isinstance(value, str):
         return mask_pii(value)
@@ -118,6 +126,16 @@ def export_loyalty_ledger(customer: Customer) -> list[dict[str, Any]]:
                         "balance_after", "expires_at", "reason", "at"))
 
 
+def export_loyalty_accounts(customer: Customer) -> list[dict[str, Any]]:
+    accounts = _rows(Account.objects.filter(customer=customer).order_by("pk")
+                     .values("program__name", "balance", "debt", "lifetime_earned",
+                             "tier__name", "tier_until", "created_at"))
+    coupons = _rows(Coupon.objects.filter(customer=customer).order_by("pk")
+                    .values("campaign__name", "code", "expires_at", "uses", "created_at"))
+    return [*({"record": "account", **row} for row in accounts),
+            *({"record": "coupon", **row} for row in coupons)]
+
+
 def erase_loyalty_ledger(customer: Customer) -> dict[str, Any]:
     """Ledger entries belong to the customer's account (not nullable), so they are deleted
     with it; the totals are kept in the request's summary for the accounts."""
@@ -152,14 +170,32 @@ def erase_cases(customer: Customer) -> dict[str, Any]:
     return {"cases": Case.objects.filter(customer=customer).count()}
 
 
+def export_campaigns(customer: Customer) -> list[dict[str, Any]]:
+    return _rows(Recipient.objects.filter(customer=customer).order_by("at", "pk")
+                 .values("campaign__name", "outcome", "block_reason", "at"))
+
+
+# --- segments: profiling (scores that automated decisions may use) ---------------------
+
+
+def export_scores(customer: Customer) -> list[dict[str, Any]]:
+    skip = {"id", "customer_id"}
+    return [{k: v for k, v in row.items() if k not in skip}
+            for row in CustomerScore.objects.filter(customer=customer).values()]
+
+
 EXPORTERS = {
     "profile": export_profile,
     "consents": export_consents,
     "orders": export_orders,
     "survey_responses": export_survey_responses,
+    "survey_invitations": export_survey_invitations,
+    "loyalty_accounts": export_loyalty_accounts,
     "loyalty_ledger": export_loyalty_ledger,
     "messages": export_messages,
+    "campaigns": export_campaigns,
     "cases": export_cases,
+    "scores": export_scores,
 }
 
 ERASERS = {

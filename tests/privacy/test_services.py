@@ -193,8 +193,10 @@ def test_export_has_sections_of_every_app_and_marks_the_request_done(admin, surv
     assert "김민수" in text  # not escaped
     document = json.loads(text)
     sections = document["sections"]
-    assert set(sections) >= {"profile", "consents", "orders", "survey_responses",
-                             "loyalty_ledger", "messages", "cases"}
+    assert set(sections) == {"profile", "consents", "orders", "survey_responses",
+                             "survey_invitations", "loyalty_accounts", "loyalty_ledger",
+                             "messages", "campaigns", "cases", "scores"}
+    assert sections["loyalty_accounts"][0]["balance"] == 300
     assert sections["profile"][0]["email"] == "minsu@example.com"
     assert sections["orders"][0]["external_id"] == "O-1"
     assert len(sections["orders"][0]["lines"]) == 1
