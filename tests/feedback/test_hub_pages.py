@@ -2,7 +2,9 @@
 customer timeline."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from dangol.accounts.actors import Actor
 from dangol.feedback.items import receive_items
@@ -104,3 +106,21 @@ def test_a_matched_customer_page_shows_their_reviews(owner_client, owner,
     assert f'href="/customers/{customer.pk}/"' in stream
     item = owner_client.get(entries[0].url)
     assert item.status_code == 200 and "배송이 너무 늦어서" in item.content.decode()
+
+
+def test_the_stream_page_queries_do_not_grow_with_the_items(owner_client, owner,
+                                                            django_capture_on_commit_callbacks,
+                                                            django_assert_max_num_queries):
+    def add(start, n):
+        customer = CustomerFactory()
+        with django_capture_on_commit_callbacks(execute=True):
+            receive_items(actor=Actor(user=owner), rows=[
+                {"source": "review", "external_id": f"Q-{k}", "text": "배송이 늦어요",
+                 "customer_id": customer.external_id} for k in range(start, start + n)])
+
+    add(0, 2)
+    with CaptureQueriesContext(connection) as few:
+        owner_client.get("/feedback/")
+    add(2, 23)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        owner_client.get("/feedback/")
