@@ -55,3 +55,21 @@ class Money:
     def __str__(self) -> str:
         places = minor_units(self.currency)
         return f"{self.amount:,.{places}f} {self.currency}"
+
+
+# How people write amounts of the common currencies: Korean puts 원/엔/달러 after
+# the number, English a symbol before it. Other currencies show their code.
+_KO_SUFFIX = {"KRW": "원", "JPY": "엔", "USD": "달러", "EUR": "유로", "CNY": "위안"}
+_SYMBOL = {"KRW": "₩", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥"}
+
+
+def format_amount(amount: Decimal | int | float, currency: str, language: str = "ko") -> str:
+    """``12,000원`` (Korean) or ``₩12,000`` (English) for 12000 KRW; ``$12.50`` for USD."""
+    code = currency.upper()
+    places = minor_units(code)
+    number = f"{Decimal(str(amount)):,.{places}f}"
+    if language.startswith("ko") and code in _KO_SUFFIX:
+        return number + _KO_SUFFIX[code]
+    if code in _SYMBOL:
+        return _SYMBOL[code] + number
+    return f"{number} {code}"

@@ -3,6 +3,7 @@
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -167,6 +168,11 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "loyalty/member.html", context)
 
 
+def _program_currency(account: Any) -> str:
+    program = account.program if account is not None else selectors.find_default_program()
+    return program.currency if program is not None else settings.DEFAULT_CURRENCY
+
+
 def card(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's own points page: a signed link, no login; Korean or English."""
     try:
@@ -189,6 +195,7 @@ def card(request: HttpRequest, token: str) -> HttpResponse:
                 "other_lang": "en" if lang == "ko" else "ko",
                 "summary": selectors.balance_summary(account=account),
                 "progress": selectors.tier_progress(account=account, customer_pk=customer.pk),
+                "currency": _program_currency(account),
                 "entries": selectors.ledger_history(account=account)[:20] if account else [],
                 "coupons": [
                     (c, display_code(c.code))

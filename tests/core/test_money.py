@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from dangol.core.money import Money, parse_amount
+from dangol.core.money import Money, format_amount, parse_amount
 
 
 def test_krw_amounts_are_whole_won():
@@ -29,3 +29,19 @@ def test_parse_amount_refuses_non_amounts(bad):
 
 def test_money_formats_with_its_currency():
     assert str(Money(Decimal("1234567"), "krw")) == "1,234,567 KRW"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "language", "shown"),
+    [
+        (Decimal(12000), "KRW", "ko", "12,000원"),
+        (Decimal(12000), "krw", "en", "₩12,000"),
+        (Decimal("12.5"), "USD", "en", "$12.50"),
+        (Decimal("12.5"), "USD", "ko", "12.50달러"),
+        (Decimal(1500), "JPY", "en", "¥1,500"),
+        (Decimal("9.9"), "CHF", "en", "9.90 CHF"),
+        (0, "KRW", "ko", "0원"),
+    ],
+)
+def test_amounts_are_written_as_each_language_writes_them(amount, currency, language, shown):
+    assert format_amount(amount, currency, language) == shown

@@ -107,3 +107,20 @@ def test_monthly_coupon_and_birthday_bonus_once():
     assert Coupon.objects.filter(campaign=shipping, customer=customer).count() == 1
     assert Account.objects.get(customer=customer).balance == 1500
     assert Entry.objects.filter(source=Source.BIRTHDAY).count() == 1
+
+
+def test_the_card_shows_what_is_left_to_spend_in_the_programs_currency(client):
+    silver, gold = tiers()
+    customer = CustomerFactory()
+    Account.objects.create(program=silver.program, customer=customer, tier=silver)
+    url = f"/loyalty/card/{card_token(customer_pk=customer.pk)}/"
+    needed = gold.min_spend
+    korean = client.get(url + "?lang=ko").content.decode()
+    assert f"{needed:,.0f}원 더 구매하시면 Gold 등급이 됩니다." in korean
+    english = client.get(url + "?lang=en").content.decode()
+    assert f"₩{needed:,.0f} more to spend to reach Gold." in english
+    program = silver.program
+    program.currency = "USD"
+    program.save()
+    english = client.get(url + "?lang=en").content.decode()
+    assert f"${needed:,.2f} more to spend to reach Gold." in english
