@@ -189,8 +189,11 @@ class Entry(models.Model):
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     available_at = models.DateTimeField(_("spendable from"), null=True, blank=True)
+    # DO_NOTHING: the database's foreign key (checked at commit) keeps an entry
+    # that another reverses from being deleted alone, while deleting a whole
+    # account (a customer's erasure) takes its reversals with it.
     reverses = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
+        "self", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="reversals"
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     staff = models.ForeignKey(
@@ -349,7 +352,7 @@ class Claim(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveIntegerField()
     entry = models.ForeignKey(
-        Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Entry, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+"
     )
     coupon = models.ForeignKey(
         "Coupon", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -556,7 +559,7 @@ class Referral(models.Model):
     referrer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     referred = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     entry = models.ForeignKey(
-        Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Entry, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+"
     )
     order = models.ForeignKey(
         "customers.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -137,3 +137,37 @@ def test_a_referral_pays_the_referrer_when_the_newcomer_orders(
     write([order_row("R2", newcomer, [(product, 10000, 1)])], django_capture_on_commit_callbacks)
     assert Account.objects.get(customer=friend).balance == 2000
     assert Account.objects.get(customer=newcomer).balance == 200
+
+
+def test_a_customer_whose_points_were_reversed_can_still_be_deleted(
+    django_capture_on_commit_callbacks,
+):
+    """Deleting a customer (e.g. on a personal-data request) takes their whole ledger,
+    reversals included; an entry another one reverses is still never deleted alone."""
+    from django.db import IntegrityError, connection, transaction
+
+    from dangol.customers.services.customers import delete_customer
+    from tests.factories import CustomerFactory as Customers
+
+    program()
+    product = ProductFactory()
+    customer = CustomerFactory()
+    write([order_row("D1", customer, [(product, 20000, 1)])], django_capture_on_commit_callbacks)
+    write(
+        [order_row("D1", customer, [(product, 20000, 1)], status="refunded")],
+        django_capture_on_commit_callbacks,
+    )
+    account = Account.objects.get(customer=customer)
+    earned = Entry.objects.get(account=account, kind=EntryKind.EARN)
+    assert Entry.objects.filter(reverses=earned).exists()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.filter(pk=earned.pk).delete()
+        connection.check_constraints(table_names=["loyalty_entry"])
+    other = Customers()
+    write([order_row("D2", other, [(product, 10000, 1)])], django_capture_on_commit_callbacks)
+
+    delete_customer(actor=SYSTEM, external_id=customer.external_id)
+
+    assert not Account.objects.filter(pk=account.pk).exists()
+    assert not Entry.objects.filter(account_id=account.pk).exists()
+    assert Entry.objects.filter(account__customer=other).count() == 1

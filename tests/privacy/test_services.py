@@ -217,18 +217,15 @@ def test_only_an_access_request_is_exported(admin):
     assert error.value.problems[0].field == "kind"
 
 
-def test_deletion_blocked_by_kept_records_is_refused_and_changes_nothing(admin, survey):
+def test_deletion_takes_reversed_points_with_the_whole_ledger(admin, survey):
     customer, response = customer_with_data(survey)
     entry = Entry.objects.filter(kind="earn").get()
     reverse_entry(actor=SYSTEM, entry_id=entry.pk, idempotency_key="refund-1")
     data_request = new_request(admin, "deletion")
-    with pytest.raises(DomainError) as error:
-        services.complete_request(actor=admin, request_pk=data_request.pk,
-                                  identity_verification="본인 계정")
-    assert error.value.code == "erase_blocked"
-    assert Customer.objects.filter(pk=customer.pk).exists()
+    done = services.complete_request(actor=admin, request_pk=data_request.pk,
+                                      identity_verification="본인 계정")
+    assert done.status == "done"
+    assert not Customer.objects.filter(pk=customer.pk).exists()
+    assert not Entry.objects.filter(pk=entry.pk).exists()
     response.refresh_from_db()
-    assert response.customer_id == customer.pk and response.answers["comment"] == COMMENT
-    data_request.refresh_from_db()
-    assert (data_request.status, data_request.erased, data_request.customer_id) == (
-        "received", {}, customer.pk)
+    assert response.customer_id is None and response.answers["comment"] != COMMENT
