@@ -15,6 +15,7 @@ from dangol.campaigns.models import Recipient
 from dangol.cases.models import Case
 from dangol.customers.models import Consent, ConsentEvent, Customer, Order, OrderLine
 from dangol.engagement.models import Message
+from dangol.feedback.models import FeedbackItem
 from dangol.loyalty.models import Account, Coupon, Entry
 from dangol.segments.models import CustomerScore
 from dangol.surveys.models import Answer, Invitation, Response
@@ -175,6 +176,30 @@ def export_campaigns(customer: Customer) -> list[dict[str, Any]]:
                  .values("campaign__name", "outcome", "block_reason", "at"))
 
 
+# --- feedback hub: reviews, posts, conversations, interview notes ----------------------
+
+
+def export_feedback_items(customer: Customer) -> list[dict[str, Any]]:
+    return _rows(FeedbackItem.objects.filter(customer=customer).order_by("occurred_at", "pk")
+                 .values("source", "channel", "external_id", "rating", "rating_scale", "author",
+                         "text", "url", "occurred_at", "received_at", "tags"))
+
+
+def erase_feedback_items(customer: Customer) -> dict[str, Any]:
+    """Keep what was said for statistics, without the person: no link to the customer, no
+    author or link, the text in its masked form."""
+    items = list(FeedbackItem.objects.select_for_update().filter(customer=customer))
+    for item in items:
+        item.customer = None
+        item.customer_external_id = ""
+        item.author = ""
+        item.url = ""
+        item.text = mask_pii(item.text)
+        item.save(update_fields=["customer", "customer_external_id", "author", "url", "text",
+                                 "updated_at"])
+    return {"feedback_items_anonymised": len(items)}
+
+
 # --- segments: profiling (scores that automated decisions may use) ---------------------
 
 
@@ -195,6 +220,7 @@ EXPORTERS = {
     "messages": export_messages,
     "campaigns": export_campaigns,
     "cases": export_cases,
+    "feedback_items": export_feedback_items,
     "scores": export_scores,
 }
 
@@ -204,4 +230,5 @@ ERASERS = {
     "loyalty_ledger": erase_loyalty_ledger,
     "messages": erase_messages,
     "cases": erase_cases,
+    "feedback_items": erase_feedback_items,
 }

@@ -17,6 +17,7 @@ from dangol.customers.models import Consent, ConsentEvent, Customer, Order
 from dangol.customers.schemas import ConsentIn, CustomerIn
 from dangol.customers.services import upsert_customer
 from dangol.engagement.models import Message
+from dangol.feedback.models import FeedbackItem
 from dangol.loyalty.models import Entry
 from dangol.loyalty.services import earn_points, redeem_points, reverse_entry
 from dangol.privacy import services
@@ -29,6 +30,7 @@ from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
 pytestmark = pytest.mark.django_db
 
 COMMENT = "배송이 늦었어요. 010-9876-5432 로 연락 주세요"
+REVIEW = "사이즈가 작아요. 교환하려면 minsu@example.com 으로 연락 바랍니다"
 
 
 def customer_with_data(survey):
@@ -45,6 +47,10 @@ def customer_with_data(survey):
     Message.objects.create(customer=customer, channel="email", purpose="service",
                            subject="주문 확인", body="주문이 접수되었습니다", status="sent")
     open_case(actor=SYSTEM, customer_pk=customer.pk, subject="배송 지연", priority="normal")
+    FeedbackItem.objects.create(
+        source="review", channel="스마트스토어", external_id="R-1", customer=customer,
+        customer_external_id="C-1", author="김민수", text=REVIEW, url="https://example.com/r/1",
+        occurred_at=timezone.now(), received_at=timezone.now())
     return customer, response
 
 
@@ -157,6 +163,11 @@ def test_deletion_erases_across_apps_and_keeps_the_request_with_counts(admin, su
             done.erased["loyalty_ledger"]["points_taken"]) == (500, 200)
     assert done.erased["messages"] == {"messages": 1}
     assert done.erased["cases"] == {"cases": 1}
+    assert done.erased["feedback_items"] == {"feedback_items_anonymised": 1}
+    review = FeedbackItem.objects.get(external_id="R-1")
+    assert (review.customer_id, review.customer_external_id, review.author, review.url) == (
+        None, "", "", "")
+    assert "사이즈가 작아요" in review.text and "minsu@" not in review.text
     assert AuditEntry.objects.filter(action="delete", object_type="customers.customer",
                                      object_id=str(customer.pk)).exists()
 
@@ -195,7 +206,8 @@ def test_export_has_sections_of_every_app_and_marks_the_request_done(admin, surv
     sections = document["sections"]
     assert set(sections) == {"profile", "consents", "orders", "survey_responses",
                              "survey_invitations", "loyalty_accounts", "loyalty_ledger",
-                             "messages", "campaigns", "cases", "scores"}
+                             "messages", "campaigns", "cases", "feedback_items", "scores"}
+    assert sections["feedback_items"][0]["text"] == REVIEW
     assert sections["loyalty_accounts"][0]["balance"] == 300
     assert sections["profile"][0]["email"] == "minsu@example.com"
     assert sections["orders"][0]["external_id"] == "O-1"
