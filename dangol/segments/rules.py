@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from dangol.core.errors import FieldProblem, ValidationFailed
@@ -68,6 +69,20 @@ OP_LABELS: dict[str, Promise] = {
     "lt": _("less than"),
     "lte": _("at most"),
     "between": _("between"),
+}
+#: A rule as a sentence, per operator: word order differs by language ("orders at
+#: least 5" is "주문 수 5 이상" in Korean).
+RULE_SENTENCES: dict[str, Promise] = {
+    "eq": pgettext_lazy("segment rule", "%(field)s is %(value)s"),
+    "neq": pgettext_lazy("segment rule", "%(field)s is not %(value)s"),
+    "in": pgettext_lazy("segment rule", "%(field)s is any of %(value)s"),
+    "not_in": pgettext_lazy("segment rule", "%(field)s is none of %(value)s"),
+    "contains": pgettext_lazy("segment rule", "%(field)s contains %(value)s"),
+    "gt": pgettext_lazy("segment rule", "%(field)s more than %(value)s"),
+    "gte": pgettext_lazy("segment rule", "%(field)s at least %(value)s"),
+    "lt": pgettext_lazy("segment rule", "%(field)s less than %(value)s"),
+    "lte": pgettext_lazy("segment rule", "%(field)s at most %(value)s"),
+    "between": pgettext_lazy("segment rule", "%(field)s between %(value)s"),
 }
 #: Operators whose value is a list: in/not_in take 1..MAX_VALUES, between exactly two.
 LIST_OPS = frozenset({"in", "not_in", "between"})
@@ -371,7 +386,7 @@ def describe(rule: Rule) -> str:
     values = rule.value if isinstance(rule.value, list) else [rule.value]
     shown = [str(labels.get(v, v)) for v in values]
     text = " – ".join(shown) if rule.op == "between" else ", ".join(shown)
-    return f"{spec.label} {OP_LABELS[rule.op]} {text}"
+    return str(RULE_SENTENCES[rule.op]) % {"field": spec.label, "value": text}
 
 
 def empty_definition() -> dict[str, Any]:

@@ -15,7 +15,8 @@ HEADER = ("source,channel,external_id,text,rating,rating_scale,occurred_at,custo
 
 def upload(client, text, name="reviews.csv", encoding="utf-8"):
     return client.post("/feedback/import/",
-                       {"file": SimpleUploadedFile(name, text.encode(encoding))})
+                       {"file": SimpleUploadedFile(name, text.encode(encoding))},
+                       headers={"Accept-Language": "en"})
 
 
 def test_a_good_file_is_imported_with_customers_and_products_matched(owner_client):

@@ -99,7 +99,8 @@ def test_a_matched_customer_page_shows_their_reviews(owner_client, owner,
     response = owner_client.get(f"/customers/{customer.pk}/")
     entries = [e for e in response.context["timeline"] if e.kind == "feedback_item"]
     assert len(entries) == 1
-    assert "네이버 스마트스토어" in str(entries[0].title) and "1 of 5" in str(entries[0].title)
+    # The page is in Korean (the default language): "…의 상품 리뷰: 5점 중 1점".
+    assert "네이버 스마트스토어" in str(entries[0].title) and "5점 중 1점" in str(entries[0].title)
     assert "배송" in entries[0].detail
     assert entries[0].url == f"/feedback/items/{result.ids[0]}/"
     stream = owner_client.get("/feedback/").content.decode()
