@@ -36,8 +36,8 @@ UNK = 1
 MAX_TOKENS = 512
 # The first rows of the table are the most frequent morphemes (training orders
 # them so); their products with the filters are computed once at load time
-# (about 12 MB), which turns most of the per-batch matrix product into a lookup.
-HOT_ROWS = 4096
+# (about 6 MB), which turns most of the per-batch matrix product into a lookup.
+HOT_ROWS = 2048
 
 
 @dataclass(frozen=True, eq=False)
