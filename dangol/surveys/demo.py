@@ -78,7 +78,7 @@ class SurveyDemoResult:
     responses: int
 
 
-def _comment(rng: np.random.Generator, language: str, mood: float) -> str:
+def demo_comment(rng: np.random.Generator, language: str, mood: float) -> str:
     """One or two phrases; ``mood`` in [0, 1] is the chance that each phrase is positive."""
     themes = list(PHRASES)
     picked = rng.choice(len(themes), size=int(rng.integers(1, 3)), replace=False)
@@ -136,14 +136,14 @@ def _answer(survey: Survey, customers: list[tuple[int, str, int, datetime]], cou
             mood = score / 10
             answers: dict[str, object] = {"nps": score}
             if score <= 6 and rng.random() < 0.7:
-                answers["why_low"] = _comment(rng, language, mood * 0.5)
+                answers["why_low"] = demo_comment(rng, language, mood * 0.5)
             if rng.random() < 0.45:
-                answers["comment"] = _comment(rng, language, mood)
+                answers["comment"] = demo_comment(rng, language, mood)
         else:
             score = int(np.clip(np.round(rng.normal(3.6 + 1.0 * loyalty, 0.9)), 1, 5))
             answers = {"csat": score}
             if rng.random() < 0.55:
-                answers["comment"] = _comment(rng, language, (score - 1) / 4)
+                answers["comment"] = demo_comment(rng, language, (score - 1) / 4)
         made.append(Response(
             survey=survey, version=survey.current_version, customer_id=pk, language=language,
             channel=str(rng.choice(["email", "sms", "link", "kakao"], p=[.5, .2, .2, .1])),

@@ -25,7 +25,19 @@ def test_the_demo_comments_are_analysed(db) -> None:
     call_command("demo", customers=120, seed=4, stdout=open("/dev/null", "w"))  # noqa: SIM115
     comments = Answer.objects.exclude(text="").count()
     assert comments > 0
-    assert TextAnalysis.objects.count() == comments
+    assert TextAnalysis.objects.filter(answer__isnull=False).count() == comments
+
+
+def test_the_demo_has_analysed_reviews_and_other_feedback(db) -> None:
+    from dangol.feedback.models import FeedbackItem, TextAnalysis
+
+    call_command("demo", customers=120, seed=4, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    items = FeedbackItem.objects.all()
+    assert items.count() >= 100
+    assert {"review", "app_store", "conversation"} <= set(items.values_list("source", flat=True))
+    assert items.filter(customer__isnull=False).exists()
+    assert TextAnalysis.objects.filter(feedback_item__isnull=False).count() == items.count()
+    assert TextAnalysis.objects.filter(feedback_item__isnull=False, sentiment="negative").exists()
 
 
 def test_the_demo_members_have_points_and_tiers(db) -> None:

@@ -9,6 +9,7 @@ from dangol.accounts.permissions import Role
 from dangol.accounts.services import record_audit
 from dangol.customers.demo.generate import generate_demo
 from dangol.customers.models import Customer
+from dangol.feedback.demo import generate_feedback_demo
 from dangol.feedback.services import analyse_pending_answers
 from dangol.loyalty.demo import generate_loyalty_demo
 from dangol.surveys.demo import generate_survey_demo
@@ -42,11 +43,12 @@ class Command(BaseCommand):
             loyalty = generate_loyalty_demo()
             surveys = generate_survey_demo(seed=seed, responses=max(200, customers * 3 // 2))
             analyse_pending_answers()
+            feedback = generate_feedback_demo(seed=seed, items=max(100, min(600, customers // 3)))
             record_audit(actor=SYSTEM, action="demo", object_type_label="customers.customer",
                          object_id="*", fields=[])
         self.stdout.write(self.style.SUCCESS(
             f"Demo shop: {result.customers} customers, {result.products} products, "
             f"{result.orders} orders ({loyalty.orders_earned} earned points, "
             f"{loyalty.members_with_tier} members reached a tier), {surveys.surveys} surveys "
-            f"with {surveys.responses} responses."))
+            f"with {surveys.responses} responses, {feedback.items} reviews and other feedback."))
         self.stdout.write(f"Demo staff login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
