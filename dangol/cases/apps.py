@@ -11,6 +11,7 @@ class CasesConfig(AppConfig):
         from dangol.accounts.permissions import Role, register
         from dangol.cases import receivers, timeline
         from dangol.customers import timeline as customer_timeline
+        from dangol.feedback.signals import items_analysed
         from dangol.surveys.signals import response_completed
         from dangol.web.navigation import NavItem, add
         from dangol.webhooks.events import register_event_type
@@ -26,4 +27,5 @@ class CasesConfig(AppConfig):
         add(NavItem("cases", _("Cases"), "cases:inbox", "cases.view", 18))
         response_completed.connect(receivers.on_response_completed,
                                    dispatch_uid="cases-open-from-response")
+        items_analysed.connect(receivers.on_items_analysed, dispatch_uid="cases-open-from-items")
         customer_timeline.register("cases", timeline.case_entries)

@@ -37,6 +37,7 @@ DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 class Source(models.TextChoices):
     SURVEY_RESPONSE = "survey_response", _("Survey response")
+    FEEDBACK_ITEM = "feedback_item", _("Review or post")
     MANUAL = "manual", _("Opened by staff")
 
 
@@ -53,12 +54,19 @@ class ResolutionCode(models.TextChoices):
 
 
 class Condition(models.TextChoices):
-    """What in a completed survey response opens a case."""
+    """What in a completed survey response, or in a feedback-hub item, opens a case."""
 
     NPS_AT_MOST = "nps_lte", _("NPS answer at most")
     CSAT_AT_MOST = "csat_lte", _("CSAT answer at most")
     CES_AT_LEAST = "ces_gte", _("CES answer at least")
     NEGATIVE_TEXT = "negative_text", _("Negative written answer")
+    NEGATIVE_REVIEW = "negative_review", _("Negative review or post (feedback hub)")
+
+
+#: Conditions without a threshold.
+TEXT_CONDITIONS = (Condition.NEGATIVE_TEXT, Condition.NEGATIVE_REVIEW)
+#: A rated review at or below this share of its scale counts as negative (2 of 5).
+LOW_RATING_SHARE = 0.4
 
 
 #: The question type each score condition reads, with the scale it allows.
@@ -70,7 +78,8 @@ CONDITION_SCALES: dict[str, tuple[str, int, int]] = {
 
 
 class CaseRule(TimeStampedModel):
-    """Open a case when a completed response to one of ``surveys`` meets ``condition``.
+    """Open a case when a completed response to one of ``surveys`` meets ``condition``,
+    or (``negative_review``) when a review or post in the feedback hub is negative.
 
     No surveys chosen means every survey.
     """
@@ -97,8 +106,10 @@ class CaseRule(TimeStampedModel):
         ordering = ["name", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(condition="negative_text", threshold__isnull=True)
-                | (~Q(condition="negative_text") & Q(threshold__isnull=False)),
+                condition=Q(condition__in=["negative_text", "negative_review"],
+                            threshold__isnull=True)
+                | (~Q(condition__in=["negative_text", "negative_review"])
+                   & Q(threshold__isnull=False)),
                 name="case_rule_threshold_matches_condition"),
         ]
 
@@ -112,6 +123,8 @@ class Case(TimeStampedModel):
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     response = models.ForeignKey("surveys.Response", on_delete=models.SET_NULL, null=True,
                                  blank=True, related_name="cases")
+    feedback_item = models.ForeignKey("feedback.FeedbackItem", on_delete=models.SET_NULL,
+                                      null=True, blank=True, related_name="cases")
     rule = models.ForeignKey(CaseRule, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="cases", verbose_name=_("rule"))
     subject = models.CharField(_("subject"), max_length=200)
@@ -150,6 +163,9 @@ class Case(TimeStampedModel):
             models.UniqueConstraint(fields=["response", "rule"],
                                     condition=Q(response__isnull=False, rule__isnull=False),
                                     name="case_once_per_response_rule"),
+            models.UniqueConstraint(fields=["feedback_item", "rule"],
+                                    condition=Q(feedback_item__isnull=False, rule__isnull=False),
+                                    name="case_once_per_item_rule"),
             models.CheckConstraint(
                 condition=~Q(status__in=["resolved", "closed"]) | ~Q(resolution_code=""),
                 name="case_done_has_resolution"),

@@ -29,3 +29,16 @@ def on_response_completed(sender: Any, response_pk: int, survey_pk: int,
         return
     if text_rules:
         enqueue_after_commit(tasks.open_cases_from_text_task, response_pk)
+
+
+def on_items_analysed(sender: Any, item_pks: list[int], **kwargs: Any) -> None:
+    """Open cases for negative reviews and posts just analysed, in the storing transaction.
+
+    A failure must not cost the analysis: it is logged and the items keep their
+    results without cases (the savepoint is rolled back).
+    """
+    try:
+        with transaction.atomic():
+            automation.open_cases_for_items(item_pks=item_pks)
+    except Exception:
+        logger.exception("cases for feedback items %s could not be opened", item_pks[:10])

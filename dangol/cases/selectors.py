@@ -74,7 +74,8 @@ def inbox_counts(user: User, *, now: datetime | None = None) -> dict[str, int]:
 
 def find_case(pk: int) -> Case | None:
     return (Case.objects.select_related("customer", "assignee", "rule", "response__survey",
-                                        "response__version", "created_by", "followup_survey")
+                                        "response__version", "created_by", "followup_survey",
+                                        "feedback_item")
             .filter(pk=pk).first())
 
 

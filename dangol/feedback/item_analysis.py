@@ -17,6 +17,7 @@ from dangol import textkit
 from dangol.feedback import selectors
 from dangol.feedback.analysis import BACKFILL_CHUNK, BackfillResult
 from dangol.feedback.models import FeedbackItem, TextAnalysis, ThemeMention
+from dangol.feedback.signals import items_analysed
 
 
 def _pending() -> QuerySet[FeedbackItem]:
@@ -74,6 +75,7 @@ def _analyse_and_store(items: Sequence[FeedbackItem]) -> int:
                 for analysis, result in zip(analyses, found, strict=True)
                 for theme in result.themes
             ])
+            items_analysed.send(sender=FeedbackItem, item_pks=[item.pk for item in items])
     except IntegrityError:
         # Another worker stored these items first; its rows stand.
         return 0

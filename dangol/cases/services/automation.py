@@ -1,5 +1,5 @@
-"""Cases opened and escalated without a person: rules on completed survey responses,
-and the SLA sweep.
+"""Cases opened and escalated without a person: rules on completed survey responses
+and on negative reviews and posts of the feedback hub, and the SLA sweep.
 
 Opening is idempotent: the database allows one case per (response, rule), so a
 completion handled twice, or by two workers at once, opens one case.
@@ -19,6 +19,7 @@ from dangol.accounts.actors import SYSTEM
 from dangol.cases import sla
 from dangol.cases.models import (
     CONDITION_SCALES,
+    LOW_RATING_SHARE,
     OPEN_STATUSES,
     Case,
     CaseRule,
@@ -31,6 +32,7 @@ from dangol.cases.services.events import publish_created, record_event
 from dangol.core.errors import DomainError
 from dangol.customers.models import Customer
 from dangol.feedback import selectors as feedback_selectors
+from dangol.feedback.models import FeedbackItem
 from dangol.surveys import results as survey_results
 from dangol.surveys.models import Response
 from dangol.surveys.services.invitations import invite_customers
@@ -45,7 +47,8 @@ SUMMARY_LENGTH = 120
 def rules_for_survey(survey_pk: int, *, text: bool | None = None) -> QuerySet[CaseRule]:
     """Active rules that apply to a survey (rules without surveys apply to all);
     ``text`` True: only negative-text rules, False: only score rules."""
-    rules = CaseRule.objects.filter(active=True).filter(
+    rules = CaseRule.objects.filter(active=True).exclude(
+        condition=Condition.NEGATIVE_REVIEW).filter(
         Q(surveys__isnull=True) | Q(surveys__pk=survey_pk)).distinct()
     if text:
         return rules.filter(condition=Condition.NEGATIVE_TEXT)
@@ -173,9 +176,53 @@ def open_cases_for_text(*, response_pk: int) -> list[Case]:
     return opened
 
 
-def _open_for_rule(rule: CaseRule, response: Response, *, subject: str,
-                   reason: str) -> Case | None:
-    if Case.objects.filter(response=response, rule=rule).exists():
+def review_reason(item: FeedbackItem) -> str | None:
+    """Why a hub item counts as negative (analysed so, or rated 2 of 5 or lower), or None."""
+    analysis = getattr(item, "analysis", None)
+    low = (item.rating is not None and item.rating_scale
+           and float(item.rating) <= LOW_RATING_SHARE * item.rating_scale)
+    if low:
+        return _("rated %(rating)s of %(scale)d") % {"rating": f"{item.rating.normalize():f}",
+                                                      "scale": item.rating_scale}
+    if analysis is not None and analysis.sentiment == "negative":
+        return _("written negatively")
+    return None
+
+
+def open_cases_for_items(*, item_pks: list[int]) -> list[Case]:
+    """Open a case for each active negative-review rule and each analysed hub item
+    (review, post, conversation...) that is negative. Run after the items are
+    analysed; safe to run twice and concurrently."""
+    rules = list(CaseRule.objects.filter(active=True, condition=Condition.NEGATIVE_REVIEW)
+                 .select_related("default_assignee", "followup_survey"))
+    if not rules or not item_pks:
+        return []
+    opened = []
+    items = (FeedbackItem.objects.filter(pk__in=item_pks, analysis__isnull=False)
+             .select_related("analysis").order_by("pk"))
+    for item in items:
+        why = review_reason(item)
+        if why is None:
+            continue
+        text = item.analysis.masked_text
+        short = text if len(text) <= SUMMARY_LENGTH else text[:SUMMARY_LENGTH - 1] + "…"
+        where = item.channel or item.get_source_display()
+        subject = _("%(source)s on %(channel)s: %(why)s") % {
+            "source": item.get_source_display(), "channel": where, "why": why}
+        reason = _("%(why)s: %(text)s") % {"why": why, "text": short}
+        for rule in rules:
+            case = _open_for_rule(rule, None, subject=subject, reason=reason, item=item)
+            if case is not None:
+                opened.append(case)
+    return opened
+
+
+def _open_for_rule(rule: CaseRule, response: Response | None, *, subject: str,
+                   reason: str, item: FeedbackItem | None = None) -> Case | None:
+    if item is not None:
+        if Case.objects.filter(feedback_item=item, rule=rule).exists():
+            return None
+    elif Case.objects.filter(response=response, rule=rule).exists():
         return None
     now = timezone.now()
     assignee = rule.default_assignee
@@ -184,8 +231,10 @@ def _open_for_rule(rule: CaseRule, response: Response, *, subject: str,
     try:
         with transaction.atomic():
             case = Case.objects.create(
-                customer_id=response.customer_id, source=Source.SURVEY_RESPONSE,
-                response=response, rule=rule, subject=subject[:200], reason=reason,
+                customer_id=item.customer_id if item is not None else response.customer_id,
+                source=Source.FEEDBACK_ITEM if item is not None else Source.SURVEY_RESPONSE,
+                response=response, feedback_item=item, rule=rule, subject=subject[:200],
+                reason=reason,
                 priority=rule.priority, assignee=assignee,
                 due_at=sla.due_at(rule.priority, now), followup_survey=rule.followup_survey)
             record_event(case, kind=EventKind.CREATED, actor=SYSTEM, new=Status.NEW,
@@ -195,7 +244,7 @@ def _open_for_rule(rule: CaseRule, response: Response, *, subject: str,
                 record_event(case, kind=EventKind.ASSIGNED, actor=SYSTEM, new=assignee.email)
             publish_created(case)
     except IntegrityError:
-        # Another run opened this rule's case for the response first; it stands.
+        # Another run opened this rule's case for the response or item first; it stands.
         return None
     return case
 
