@@ -119,6 +119,12 @@ def _register_routers() -> None:
     api.add_router("/campaigns", campaigns_router)
     from dangol.privacy.api import router as privacy_router
     api.add_router("/privacy", privacy_router)
+    from dangol.roadmap.api import router as roadmap_router
+    api.add_router("/roadmap", roadmap_router)
+    from dangol.insights.api import router as insights_router
+    api.add_router("/insights", insights_router)
+    from dangol.reports.api import router as reports_router
+    api.add_router("/reports", reports_router)
 
 
 _register_routers()

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "dangol.cases",
     "dangol.campaigns",
     "dangol.privacy",
+    "dangol.roadmap",
+    "dangol.insights",
+    "dangol.reports",
     "dangol.web",
 ]
 

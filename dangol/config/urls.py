@@ -21,6 +21,9 @@ urlpatterns = [
     path("cases/", include("dangol.cases.urls")),
     path("campaigns/", include("dangol.campaigns.urls")),
     path("privacy/", include("dangol.privacy.urls")),
+    path("roadmap/", include("dangol.roadmap.urls")),
+    path("insights/", include("dangol.insights.urls")),
+    path("reports/", include("dangol.reports.urls")),
     path("", include("dangol.surveys.public_urls")),
     path("", include("dangol.web.urls")),
 ]
