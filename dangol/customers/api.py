@@ -138,6 +138,39 @@ def delete_customer(request: HttpRequest, external_id: str) -> Status[None]:
     return Status(204, None)
 
 
+class RecommendationOut(Schema):
+    product_id: str = Field(description="the product's external ID")
+    name: str
+    category: str
+    score: float = Field(description="0 for products from the popular list")
+    reason: str = Field(description="similar (from the customer's purchases) or popular")
+    because_of: str = Field(description="the purchase that pointed to it most, if similar")
+
+
+class CustomerRecommendationsOut(Schema):
+    customer_id: str
+    computed_at: datetime | None = Field(
+        description="when the product similarities were computed; null before the first run")
+    items: list[RecommendationOut]
+
+
+@customers_router.get("/{external_id}/recommendations",
+                      response={200: CustomerRecommendationsOut, 404: ErrorOut})
+def customer_recommendations(request: HttpRequest, external_id: str,
+                             limit: int = Query(10, ge=1, le=50)) -> dict[str, Any]:
+    """Products recommended for the customer from their purchase history, best first
+    (products they bought and inactive products left out; best-sellers fill the rest)."""
+    _check_view(request)
+    customer = selectors.get_customer(external_id=external_id)
+    build = selectors.find_recommendation_build()
+    items = selectors.list_recommendations(customer=customer, limit=limit)
+    return {"customer_id": customer.external_id,
+            "computed_at": build.finished_at if build is not None else None,
+            "items": [{"product_id": r.external_id, "name": r.name, "category": r.category,
+                       "score": r.score, "reason": r.reason, "because_of": r.because_of}
+                      for r in items]}
+
+
 # --- products ---------------------------------------------------------------------------
 
 

@@ -228,3 +228,55 @@ class ImportJob(TimeStampedModel):
         if not self.rows_total:
             return 100 if self.status == self.Status.DONE else 0
         return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+class RecommendationBuild(TimeStampedModel):
+    """One computation of the product-to-product similarities that recommendations use.
+
+    Recommendations read the newest finished build; a new build is written beside it
+    and replaces it only when complete, so readers never see half a table.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    orders_since = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    customers = models.PositiveIntegerField(default=0)
+    products = models.PositiveIntegerField(default=0)
+    pairs = models.PositiveIntegerField(default=0)
+    popular = models.JSONField(default=list, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("recommendation build")
+        verbose_name_plural = _("recommendation builds")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.status}"
+
+
+class ProductSimilarity(models.Model):
+    """How strongly buying ``product`` points to ``similar`` (top neighbours only)."""
+
+    build = models.ForeignKey(RecommendationBuild, on_delete=models.CASCADE,
+                              related_name="similarities")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    similar = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+
+    class Meta:
+        verbose_name = _("product similarity")
+        verbose_name_plural = _("product similarities")
+        constraints = [
+            models.UniqueConstraint(fields=["build", "product", "similar"],
+                                    name="productsimilarity_unique_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}->{self.similar_id} {self.score:.3f}"

@@ -12,7 +12,20 @@ from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangol.core.errors import DomainError, NotFound
-from dangol.customers.models import Consent, Customer, ImportJob, Order, Product
+from dangol.customers.models import (
+    Consent,
+    Customer,
+    ImportJob,
+    Order,
+    Product,
+    RecommendationBuild,
+)
+from dangol.customers.recommendations import (
+    Recommendation,
+    find_current_build,
+    recommend_for_customer,
+    recommend_for_customers,
+)
 
 T = TypeVar("T")
 
@@ -224,3 +237,19 @@ def ad_consents_granted_within(*, ranges: list[tuple[datetime, datetime]],
     in_force = Q(withdrawn_at__isnull=True) | Q(withdrawn_at__lt=F("granted_at"))
     return (Consent.objects.select_related("customer")
             .filter(within, in_force, purpose="ad", channel__in=channels).order_by("pk"))
+
+
+def list_recommendations(*, customer: Customer, limit: int = 10) -> list[Recommendation]:
+    """Products recommended for ``customer`` from their purchases, best first."""
+    return recommend_for_customer(customer, n=limit)
+
+
+def recommended_product_names(customer_ids: list[int], *, limit: int = 3) -> dict[int, str]:
+    """Each customer's top recommendations as ``"name, name, name"`` (for messages)."""
+    found = recommend_for_customers(customer_ids, n=limit)
+    return {c: ", ".join(r.name for r in recs) for c, recs in found.items()}
+
+
+def find_recommendation_build() -> RecommendationBuild | None:
+    """The recommendation build in use (None before the first one finished)."""
+    return find_current_build()

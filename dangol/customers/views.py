@@ -45,6 +45,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "score": score,
         "score_explanation": explain_score(score) if score is not None else "",
         "timeline": timeline_for(customer, user=request.user, limit=30),
+        "recommendations": selectors.list_recommendations(customer=customer, limit=5),
+        "recommendation_build": selectors.find_recommendation_build(),
     }
     return render(request, "customers/detail.html", context)
 
