@@ -16,3 +16,9 @@ class CampaignsConfig(AppConfig):
         register("campaigns.manage", _("Create, send and cancel campaigns"),
                  {Role.ADMIN, Role.MARKETER})
         add(NavItem("campaigns", _("Campaigns"), "campaigns:list", "campaigns.view", 50))
+
+        from dangol.campaigns import journey_receivers
+        from dangol.surveys.signals import response_completed
+
+        response_completed.connect(journey_receivers.on_response_completed,
+                                   dispatch_uid="campaigns-detractor-journeys")

@@ -96,6 +96,9 @@ class Recipient(models.Model):
     message = models.ForeignKey("engagement.Message", on_delete=models.SET_NULL, null=True,
                                 blank=True, related_name="+")
     at = models.DateTimeField()
+    # The A/B version the customer was drawn for (none without a test, or held out).
+    variant = models.ForeignKey("campaigns.Variant", on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="recipients")
 
     class Meta:
         constraints = [
@@ -122,3 +125,16 @@ class CampaignSettings(models.Model):
 
     def __str__(self) -> str:
         return "campaign settings"
+
+
+# Journeys and A/B variants live in their own module; imported here so that Django
+# finds their tables.
+from dangol.campaigns.journey_models import (  # noqa: E402
+    Journey,
+    JourneyEntry,
+    Trigger,
+    Variant,
+)
+
+__all__ = ["Campaign", "CampaignSettings", "Channel", "Journey", "JourneyEntry", "Purpose",
+           "Recipient", "Trigger", "Variant"]

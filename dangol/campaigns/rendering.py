@@ -22,17 +22,25 @@ PLACEHOLDERS = {
     "region": gettext_lazy("region"),
     "customer_id": gettext_lazy("customer ID"),
 }
+# A journey's message may also show what the journey gave the customer.
+JOURNEY_PLACEHOLDERS = {
+    **PLACEHOLDERS,
+    "coupon": gettext_lazy("the coupon code"),
+    "coupon_expires": gettext_lazy("the coupon's last day"),
+    "reward_points": gettext_lazy("points given"),
+}
 
 
-def template_problems(field: str, text: str) -> list[FieldProblem]:
+def template_problems(field: str, text: str,
+                      known: Mapping[str, object] = PLACEHOLDERS) -> list[FieldProblem]:
     """Unknown or broken placeholders in ``text``, named by ``field``."""
     problems = []
-    unknown = sorted({m.group(1) for m in PLACEHOLDER.finditer(text)} - PLACEHOLDERS.keys())
+    unknown = sorted({m.group(1) for m in PLACEHOLDER.finditer(text)} - known.keys())
     if unknown:
         problems.append(FieldProblem(field, _(
             "Unknown placeholder %(names)s. Use one of: %(known)s.") % {
                 "names": ", ".join(f"{{{{{n}}}}}" for n in unknown),
-                "known": ", ".join(f"{{{{{n}}}}}" for n in PLACEHOLDERS)}))
+                "known": ", ".join(f"{{{{{n}}}}}" for n in known)}))
     leftover = PLACEHOLDER.sub("", text)
     if "{{" in leftover or "}}" in leftover or "{%" in leftover:
         problems.append(FieldProblem(field, _(
