@@ -300,7 +300,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.cases.tasks.send_case_followups_task",
         "schedule": crontab(minute=25, hour="9-20"),
     },
+    # Starts scheduled reports when due and queues report e-mails whose retry is due.
+    "start-due-reports": {
+        "task": "dangol.reports.tasks.start_due_reports_task",
+        "schedule": 60.0,
+    },
 }
+
+# --- scheduled reports -------------------------------------------------------------
+# A TrueType font for report PDFs instead of the bundled NanumGothic (it must hold Hangul).
+DANGOL_REPORT_FONT = env_str("REPORT_FONT")
+# Tries to mail a report before its run is marked failed; a stopped sender's lease.
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 5)
+REPORT_LEASE_SECONDS = env_int("REPORT_LEASE_SECONDS", 600)
 
 # --- imports ---------------------------------------------------------------------
 IMPORT_DIR = DATA_DIR / "imports"
