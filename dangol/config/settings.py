@@ -305,6 +305,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dangol.reports.tasks.start_due_reports_task",
         "schedule": 60.0,
     },
+    # Checks alert rules over their last whole window (metric drops, theme spikes).
+    "evaluate-alert-rules": {
+        "task": "dangol.insights.tasks.evaluate_alert_rules_task",
+        "schedule": crontab(minute=5),
+    },
+    # Sends alert deliveries whose retry is due (a receiver or the mail server was down).
+    "send-due-alert-deliveries": {
+        "task": "dangol.insights.tasks.send_due_alert_deliveries_task",
+        "schedule": 60.0,
+    },
 }
 
 # --- scheduled reports -------------------------------------------------------------
