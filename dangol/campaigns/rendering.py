@@ -21,6 +21,8 @@ PLACEHOLDERS = {
     "points": gettext_lazy("points balance"),
     "region": gettext_lazy("region"),
     "customer_id": gettext_lazy("customer ID"),
+    # Product suggestions make a message an ad (COMPLIANCE.md R1).
+    "recommendations": gettext_lazy("top 3 recommended products"),
 }
 # A journey's message may also show what the journey gave the customer.
 JOURNEY_PLACEHOLDERS = {

@@ -25,7 +25,7 @@ from dangol.campaigns.models import Campaign, CampaignSettings, Channel, Purpose
 from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
 from dangol.core.transactions import enqueue_after_commit
 from dangol.customers.models import Customer
-from dangol.customers.selectors import consents_by_customer
+from dangol.customers.selectors import consents_by_customer, recommended_product_names
 from dangol.engagement import compliance
 from dangol.engagement.models import Message
 from dangol.engagement.models import Purpose as MessagePurpose
@@ -355,11 +355,12 @@ def _recent_ads(customer_ids: list[int], at: datetime) -> dict[int, int]:
 
 
 def personal_values(customers: list[Customer]) -> dict[int, dict[str, str]]:
-    """Each customer's placeholder values (two queries for any number of customers)."""
+    """Each customer's placeholder values (a few queries for any number of customers)."""
     accounts: dict[int, Account] = {}
     for account in (Account.objects.filter(customer_id__in=[c.pk for c in customers])
                     .select_related("tier").order_by("-balance", "pk")):
         accounts.setdefault(account.customer_id, account)
+    recommended = recommended_product_names([c.pk for c in customers])
     result = {}
     for customer in customers:
         account = accounts.get(customer.pk)
@@ -369,6 +370,7 @@ def personal_values(customers: list[Customer]) -> dict[int, dict[str, str]]:
             "points": f"{account.balance:,}" if account is not None else "0",
             "region": customer.region,
             "customer_id": customer.external_id,
+            "recommendations": recommended.get(customer.pk, ""),
         }
     return result
 
@@ -424,7 +426,8 @@ def preview(*, values: Mapping[str, Any], customer: Customer | None = None) -> P
         language = customer.language or "ko"
     else:
         personal = {"name": _("Kim Dangol"), "tier": _("Gold"), "points": "1,200",
-                    "region": _("Seoul"), "customer_id": "C000001"}
+                    "region": _("Seoul"), "customer_id": "C000001",
+                    "recommendations": _("Linen shirt, Running shoes, Canvas tote bag")}
         language = "ko"
     brand = BrandKit.objects.filter(pk=_int_or_none(values.get("brand_id")) or 0).first()
     content = rendering.render(channel=channel, subject=subject, body=body, values=personal,
