@@ -212,7 +212,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # work; then the chunk is queued again, up to SCORING_MAX_ATTEMPTS times.
 SCORING_LEASE_SECONDS = env_int("SCORING_LEASE_SECONDS", 600)
 SCORING_MAX_ATTEMPTS = env_int("SCORING_MAX_ATTEMPTS", 3)
+# Product recommendations (dangol.customers.recommendations.RecommendSettings): products
+# of these categories (consumables) may be recommended again to customers who bought them.
+RECOMMENDATIONS = {
+    "repeat_categories": env_list("RECOMMEND_REPEAT_CATEGORIES", []),
+}
 CELERY_BEAT_SCHEDULE = {
+    # Product similarities for recommendations, from the orders up to the night.
+    "build-recommendations-nightly": {
+        "task": "dangol.customers.tasks.build_recommendations_task",
+        "schedule": crontab(hour=env_int("RECOMMEND_HOUR", 2), minute=30),
+    },
     # Scores every customer each night, in the business's time zone.
     "score-customers-nightly": {
         "task": "dangol.segments.tasks.score_customers_task",
