@@ -15,7 +15,9 @@ from dangol.campaigns.schemas import (
     CampaignOut,
     CampaignPage,
     ScheduleIn,
+    VariantOut,
 )
+from dangol.campaigns.selectors import variant_results_dict
 from dangol.customers.selectors import paginate
 
 router = Router(tags=["campaigns"])
@@ -36,7 +38,10 @@ class PageParams(Schema):
 def _detail(campaign_id: int) -> dict[str, Any]:
     campaign = selectors.get_campaign(campaign_id)
     data = CampaignOut.model_validate(campaign).model_dump()
+    data["variants"] = [VariantOut.model_validate(v).model_dump()
+                        for v in campaign.variants.order_by("label")]
     data["results"] = selectors.campaign_results(campaign).as_dict()
+    data["results"]["variants"] = variant_results_dict(campaign)
     return data
 
 

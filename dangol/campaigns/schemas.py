@@ -17,6 +17,24 @@ class CampaignIn(Schema):
     brand_id: int | None = None
     holdout_percent: int = Field(0, description="0-90: share held out at random")
     conversion_days: int = Field(7, description="An order within this many days converts")
+    weight: int = Field(1, description="A/B test: version A's weight (1-100); version A is "
+                                       "this campaign's own subject and body")
+    variants: list["VariantIn"] = Field(
+        default_factory=list, description="A/B test: the other versions B, C, D (1 to 3); "
+                                          "empty: one message for everyone")
+
+
+class VariantIn(Schema):
+    subject: str = Field("", description="E-mail only; placeholders allowed")
+    body: str
+    weight: int = Field(1, description="1-100: the share of customers is weight / total")
+
+
+class VariantOut(Schema):
+    label: str
+    subject: str
+    body: str
+    weight: int
 
 
 class ScheduleIn(Schema):
@@ -43,6 +61,7 @@ class CampaignOut(Schema):
 
 
 class CampaignDetailOut(CampaignOut):
+    variants: list[VariantOut]
     results: dict[str, Any]
 
 

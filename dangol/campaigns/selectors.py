@@ -123,3 +123,25 @@ def campaign_results(campaign: Campaign) -> Results:
                             results.holdout_converted, results.held_out)
     return results
 
+
+
+def variant_results_dict(campaign: Campaign) -> dict[str, Any]:
+    """An A/B test's results for the API: per version, and the test between versions."""
+    from dangol.campaigns import ab
+
+    versions, test = ab.variant_results(campaign)
+
+    def effect(found: Uplift | None) -> dict[str, float] | None:
+        if found is None:
+            return None
+        return {"difference": found.difference, "interval_low": found.interval.low,
+                "interval_high": found.interval.high, "p_value": found.p_value}
+
+    return {
+        "versions": [{"label": r.variant.label, "weight": r.variant.weight,
+                      "messaged": r.messaged, "converted": r.converted, "rate": r.rate,
+                      "versus_holdout": effect(r.versus_holdout)} for r in versions],
+        "test": {"enough": test.enough, "reason": test.reason, "statistic": test.statistic,
+                 "dof": test.dof, "p_value": test.p_value,
+                 "b_minus_a": effect(test.difference)},
+    }

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from dangol.accounts.actors import Actor
 from dangol.accounts.services import record_audit, require
-from dangol.campaigns import rendering
+from dangol.campaigns import ab, rendering
 from dangol.campaigns.models import Campaign, CampaignSettings, Channel, Purpose, Recipient
 from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
 from dangol.core.transactions import enqueue_after_commit
@@ -61,6 +61,9 @@ def save_campaign(*, actor: Actor, values: Mapping[str, Any],
     """
     require(actor, "campaigns.manage")
     cleaned = _clean(values)
+    versions, problems = ab.variant_problems({**values, **cleaned}, channel=cleaned["channel"])
+    if problems:
+        raise ValidationFailed(problems, _("The campaign cannot be saved."))
     with transaction.atomic():
         if campaign_id is None:
             campaign = Campaign(seed=secrets.token_hex(16),
@@ -77,6 +80,9 @@ def save_campaign(*, actor: Actor, values: Mapping[str, Any],
             setattr(campaign, name, cleaned[name])
         campaign.segment_name = Segment.objects.get(pk=cleaned["segment_id"]).name
         campaign.save()
+        # An A/B test's versions: A is the campaign's own text; none without a test.
+        if ab.write_variants(campaign, versions):
+            changed.append("variants")
         record_audit(actor=actor, action=action, obj=campaign, fields=changed)
     return campaign
 
@@ -300,6 +306,7 @@ def _handle(campaign: Campaign, members: list[Customer], at: datetime) -> None:
                                     purpose=MessagePurpose.AD) if purpose == "ad" else {}
     recent = _recent_ads(ids, at) if purpose == "ad" else {}
     cap = campaign_settings().cap_messages
+    variants = list(campaign.variants.order_by("label"))
     recipients: list[Recipient] = []
     to_message: list[Customer] = []
     for customer in members:
@@ -323,10 +330,13 @@ def _handle(campaign: Campaign, members: list[Customer], at: datetime) -> None:
     if to_message:
         values = personal_values(to_message)
         drafts = []
+        chosen = {customer.pk: ab.choose_variant(campaign, variants, customer.pk)
+                  for customer in to_message} if variants else {}
         for customer in to_message:
             language = customer.language or "ko"
-            content = rendering.render(channel=campaign.channel, subject=campaign.subject,
-                                       body=campaign.body, values=values[customer.pk],
+            text = chosen.get(customer.pk, campaign)
+            content = rendering.render(channel=campaign.channel, subject=text.subject,
+                                       body=text.body, values=values[customer.pk],
                                        brand=campaign.brand, language=language)
             drafts.append(Draft(customer=customer, subject=content.subject, body=content.body,
                                 html_body=content.html_body, language=language,
@@ -337,6 +347,7 @@ def _handle(campaign: Campaign, members: list[Customer], at: datetime) -> None:
             blocked = message.status == MessageStatus.BLOCKED
             recipients.append(Recipient(
                 campaign=campaign, customer=customer, at=at, message=message,
+                variant=chosen.get(customer.pk),
                 outcome=Recipient.Outcome.BLOCKED if blocked else Recipient.Outcome.MESSAGED,
                 block_reason=message.block_reason if blocked else ""))
     Recipient.objects.bulk_create(recipients, batch_size=CHUNK_SIZE)

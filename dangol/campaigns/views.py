@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangol.accounts.actors import actor_from_request
-from dangol.campaigns import selectors, services
+from dangol.campaigns import ab, selectors, services
 from dangol.campaigns.forms import CampaignForm, ScheduleForm, SettingsForm, TestSendForm
 from dangol.campaigns.models import Campaign
 from dangol.core.errors import DomainError, ValidationFailed
@@ -40,6 +40,8 @@ def _form(data: Any = None, initial: dict[str, Any] | None = None) -> CampaignFo
 def _add_problems(form: Any, error: ValidationFailed) -> None:
     for problem in error.problems:
         name = FORM_FIELDS.get(problem.field, problem.field)
+        if isinstance(form, CampaignForm):
+            name = CampaignForm.field_for(name, getattr(form, "cleaned_data", {}))
         form.add_error(name if name in form.fields else None, problem.message)
 
 
@@ -148,6 +150,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     results = selectors.campaign_results(campaign)
     return render(request, "campaigns/detail.html", {
         "campaign": campaign, "results": results, "effect": _effect(results),
+        "ab": _ab(campaign),
         "night_note": campaign.purpose == "ad" and campaign.channel != "email"
         and campaign.status in (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED),
         "preview": services.preview(values=values, customer=sample),
@@ -167,6 +170,34 @@ def _effect(results: selectors.Results) -> dict[str, Any] | None:
             "low": f"{100 * found.interval.low:+.1f}", "high": f"{100 * found.interval.high:+.1f}",
             "p": f"{found.p_value:.3f}",
             "unclear": found.interval.low <= 0 <= found.interval.high}
+
+
+def _points(found: Any) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {"points": f"{100 * found.difference:+.1f}", "low": f"{100 * found.interval.low:+.1f}",
+            "high": f"{100 * found.interval.high:+.1f}", "p": _p(found.p_value),
+            "unclear": found.interval.low <= 0 <= found.interval.high}
+
+
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"= {value:.3f}"
+
+
+def _ab(campaign: Campaign) -> dict[str, Any] | None:
+    """An A/B test's versions and the test between them, formatted for the page."""
+    versions, test = ab.variant_results(campaign)
+    if not versions:
+        return None
+    rows = [{"label": r.variant.label, "weight": r.variant.weight,
+             "subject": r.variant.subject, "body": r.variant.body, "messaged": r.messaged,
+             "converted": r.converted,
+             "rate": f"{100 * r.rate:.1f}" if r.rate is not None else "—",
+             "versus": _points(r.versus_holdout)} for r in versions]
+    return {"rows": rows, "test": test, "p": _p(test.p_value) if test.p_value is not None
+            else "", "statistic": f"{test.statistic:.2f}" if test.statistic is not None
+            else "", "difference": _points(test.difference),
+            "minimum": ab.MIN_PER_VARIANT, "expected": ab.MIN_EXPECTED}
 
 
 @login_required
