@@ -299,9 +299,15 @@ def popular_lists(popular: IntArray, bought: sp.spmatrix, *, n: int = 10,
 
 @dataclass(frozen=True)
 class Evaluation:
+    """``hits``/``relevant`` per evaluated customer (in ``user_index`` order) allow paired
+    comparisons of two methods on the same customers."""
+
     users: int
     hit_rate: float
     recall: float
+    user_index: IntArray | None = None
+    hits: FloatArray | None = None
+    relevant: IntArray | None = None
 
 
 def hit_rate_and_recall(items: IntArray, truth: sp.spmatrix) -> Evaluation:
@@ -327,4 +333,22 @@ def hit_rate_and_recall(items: IntArray, truth: sp.spmatrix) -> Evaluation:
     per_user = np.bincount(r[valid], weights=hits, minlength=recs.shape[0])
     hit_rate = float(np.mean(per_user[users] > 0))
     recall = float(np.mean(per_user[users] / n_true[users]))
-    return Evaluation(int(users.size), hit_rate, recall)
+    return Evaluation(int(users.size), hit_rate, recall, users, per_user[users],
+                      n_true[users].astype(np.int64))
+
+
+def paired_hit_rate_difference(first: Evaluation, second: Evaluation,
+                               z: float = 1.959964) -> tuple[float, float, float]:
+    """Difference of hit-rates (first − second) on the same customers with its normal
+    95 % interval from the paired per-customer differences: ``(diff, low, high)``."""
+    if first.hits is None or second.hits is None or first.user_index is None \
+            or second.user_index is None:
+        raise StatsError("both evaluations need their per-customer hits")
+    if not np.array_equal(first.user_index, second.user_index):
+        raise StatsError("the evaluations must be of the same customers")
+    d = (first.hits > 0).astype(float) - (second.hits > 0).astype(float)
+    if d.size < 2:
+        raise StatsError("at least two customers are needed")
+    mean = float(d.mean())
+    half = z * float(d.std(ddof=1)) / np.sqrt(d.size)
+    return mean, mean - half, mean + half

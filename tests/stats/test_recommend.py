@@ -216,3 +216,14 @@ def test_asymmetric_cosine_with_alpha_one_is_the_share_of_buyers_who_also_bought
     # Of the 3 buyers of product 0, 2 bought product 1; both buyers of 1 bought 0.
     assert sim[0, 1] == pytest.approx(2 / 3)
     assert sim[1, 0] == pytest.approx(1.0)
+
+
+def test_paired_difference_of_hit_rates():
+    truth = rec.interaction_matrix([0, 1, 2, 3], [0, 0, 0, 0], n_users=4, n_items=2)
+    always = rec.hit_rate_and_recall(np.zeros((4, 1), dtype=np.int64), truth)
+    half = rec.hit_rate_and_recall(np.array([[0], [0], [1], [1]]), truth)
+    diff, low, high = rec.paired_hit_rate_difference(always, half)
+    assert diff == pytest.approx(0.5)
+    # Differences 0, 0, 1, 1: sd = 0.57735, half-width 1.96 · sd / 2.
+    assert high - diff == pytest.approx(1.959964 * 0.5773503 / 2, rel=1e-5)
+    assert low < diff < high
