@@ -347,3 +347,25 @@ def window_for(*, period: str = "30", since: date | None = None, until: date | N
         raise ValidationFailed([FieldProblem("period", _("Choose 7, 30 or 90 days, or dates."))],
                                _("Invalid period."))
     return selectors.last_days(int(period), now=now)
+
+
+def headline_tiles(*, now: datetime | None = None) -> list[Tile]:
+    """The home page's tiles: NPS, CSAT, CES and response rate over the last 30 days (with
+    the change against the 30 days before) and open cases: five small aggregates."""
+    window = selectors.last_days(30, now=now)
+    previous = window.previous()
+    scope = Scope()
+    current_counts, previous_counts = selectors.score_counts(scope, [window, previous])
+    invited, answered = selectors.invitation_counts(scope, window)
+    invited_before, answered_before = selectors.invitation_counts(scope, previous)
+    figures = selectors.case_figures(scope, window, now=now)
+    return [
+        _nps_tile(current_counts["nps"], previous_counts["nps"]),
+        _mean_tile("csat", _("CSAT (1–5)"), current_counts["csat"], previous_counts["csat"],
+                   low=1),
+        _mean_tile("ces", _("CES (1–7, higher is easier)"), current_counts["ces"],
+                   previous_counts["ces"], low=1),
+        _share_tile("response_rate", _("Response rate"), answered, invited, answered_before,
+                    invited_before),
+        _count_tile("open_cases", _("Open cases"), figures.open_now),
+    ]

@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 
 from dangol.accounts.selectors import list_audit_entries
 from dangol.customers import selectors as customer_selectors
+from dangol.insights import dashboard as insights_dashboard
 
 
 @login_required
@@ -14,6 +15,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "counts": customer_selectors.home_counts(),
         "recent_orders": customer_selectors.recent_orders(8),
         "recent_activity": list_audit_entries()[:8],
+        "insight_tiles": (insights_dashboard.headline_tiles()
+                          if request.user.has_perm("insights.view") else []),
+        "min_n": insights_dashboard.MIN_N,
     }
     return render(request, "web/home.html", context)
 
