@@ -63,7 +63,7 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status[Any]:
     return Status(201, _detail(campaign.pk))
 
 
-@router.get("/{campaign_id}", response={200: CampaignDetailOut, 403: ErrorOut, 404: ErrorOut})
+@router.get("/{int:campaign_id}", response={200: CampaignDetailOut, 403: ErrorOut, 404: ErrorOut})
 def get_campaign(request: HttpRequest, campaign_id: int) -> Any:
     """One campaign with its results: counts, blocked by reason, conversion and uplift
     against the holdout group with a 95 % interval."""
@@ -71,7 +71,7 @@ def get_campaign(request: HttpRequest, campaign_id: int) -> Any:
     return _detail(campaign_id)
 
 
-@router.post("/{campaign_id}/send", response={202: CampaignDetailOut, 403: ErrorOut,
+@router.post("/{int:campaign_id}/send", response={202: CampaignDetailOut, 403: ErrorOut,
                                               404: ErrorOut, 409: ErrorOut})
 def send_campaign(request: HttpRequest, campaign_id: int, payload: ScheduleIn) -> Status[Any]:
     """Send a draft now, or schedule it with ``send_at``. 409 ``not_draft`` otherwise."""
@@ -80,9 +80,15 @@ def send_campaign(request: HttpRequest, campaign_id: int, payload: ScheduleIn) -
     return Status(202, _detail(campaign_id))
 
 
-@router.post("/{campaign_id}/cancel", response={200: CampaignDetailOut, 403: ErrorOut,
+@router.post("/{int:campaign_id}/cancel", response={200: CampaignDetailOut, 403: ErrorOut,
                                                 404: ErrorOut, 409: ErrorOut})
 def cancel_campaign(request: HttpRequest, campaign_id: int) -> Any:
     """Cancel a scheduled campaign. 409 ``not_scheduled`` once it started."""
     services.cancel_campaign(actor=actor_from_request(request), campaign_id=campaign_id)
     return _detail(campaign_id)
+
+
+# Journeys: /api/campaigns/journeys (their paths never match a campaign's numeric id).
+from dangol.campaigns.journey_api import router as journey_router  # noqa: E402
+
+router.add_router("/journeys", journey_router)

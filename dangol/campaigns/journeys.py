@@ -30,7 +30,7 @@ from dangol.campaigns.services import (
     campaign_settings,
     personal_values,
 )
-from dangol.core.errors import FieldProblem, NotFound, ValidationFailed
+from dangol.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
 from dangol.customers.models import Customer
 from dangol.customers.selectors import consents_by_customer
 from dangol.engagement import compliance
@@ -108,6 +108,19 @@ def set_journey_active(*, actor: Actor, journey_id: int, active: bool) -> Journe
             record_audit(actor=actor, action="activate" if active else "deactivate",
                          obj=journey, fields=["active"])
     return journey
+
+
+def delete_journey(*, actor: Actor, journey_id: int) -> None:
+    """Delete a journey that never entered anyone. Raises NotFound, DomainError
+    ``has_entries`` (409: its entries and results are kept; turn it off instead)."""
+    require(actor, "campaigns.manage")
+    with transaction.atomic():
+        journey = _locked(journey_id)
+        if JourneyEntry.objects.filter(journey=journey).exists():
+            raise DomainError(_("This journey has entries: turn it off instead of deleting it."),
+                              code="has_entries", status=409)
+        record_audit(actor=actor, action="delete", obj=journey)
+        journey.delete()
 
 
 def _locked(journey_id: int) -> Journey:
@@ -202,6 +215,8 @@ def clean_journey(values: Mapping[str, Any]) -> dict[str, Any]:
             bad(f"body_{language}", _("The message shows a coupon: choose the coupon."))
         if "reward_points" in used and not points:
             bad(f"body_{language}", _("The message shows points: give the points."))
+        if "recommendations" in used and purpose == Purpose.INFORMATION:
+            bad("purpose", _("A message that recommends products is advertising."))
     brand_id = _int_or_none(data["brand_id"])
     if data["brand_id"] not in (None, "") and (
             brand_id is None or not BrandKit.objects.filter(pk=brand_id).exists()):
