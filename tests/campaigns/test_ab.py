@@ -189,3 +189,25 @@ def _client(owner):
     client = Client()
     client.force_login(owner)
     return client
+
+
+def test_versions_from_the_campaign_form(owner, owner_client, seoul_segment):
+    form = {"name": "AB", "segment": seoul_segment.pk, "channel": "email", "purpose": "ad",
+            "subject": "A {{name}}", "body": "A안", "holdout_percent": 10,
+            "conversion_days": 7, "weight": 2, "subject_b": "B {{name}}", "body_b": "B안",
+            "weight_b": 1, "subject_c": "", "body_c": "", "weight_c": ""}
+    bad = owner_client.post("/campaigns/new/", form | {"body_b": "{{nmae}}"},
+                            HTTP_ACCEPT_LANGUAGE="en")
+    assert bad.status_code == 422
+    assert 'data-field="body_b"' in bad.content.decode()
+    assert not Campaign.objects.exists()
+    saved = owner_client.post("/campaigns/new/", form, HTTP_ACCEPT_LANGUAGE="en")
+    assert saved.status_code == 302
+    campaign = Campaign.objects.get()
+    assert [(v.label, v.body, v.weight) for v in campaign.variants.all()] == [
+        ("A", "A안", 2), ("B", "B안", 1)]
+    edit = owner_client.get(f"/campaigns/{campaign.pk}/edit/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "B안" in edit.content.decode()
+    detail = owner_client.get(f"/campaigns/{campaign.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert 'data-enough="no"' in detail.content.decode()
+    assert "Not enough data yet" in detail.content.decode()
