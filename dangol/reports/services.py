@@ -19,7 +19,7 @@ from dangol.accounts.actors import Actor
 from dangol.accounts.services import record_audit, require
 from dangol.core.errors import FieldProblem, NotFound, ValidationFailed
 from dangol.core.transactions import enqueue_after_commit
-from dangol.reports import selectors, timing
+from dangol.reports import delivery, selectors, timing
 from dangol.reports.models import (
     Frequency,
     Language,
@@ -204,3 +204,21 @@ def send_now(*, actor: Actor, schedule_pk: int, now: datetime | None = None) -> 
                      fields=["period_start", "period_end"])
         enqueue_after_commit(send_report_run_task, run.pk)
     return run
+
+
+def preview_pdf(*, actor: Actor, schedule_pk: int, now: datetime | None = None
+                ) -> tuple[ReportSchedule, timing.Period, bytes]:
+    """The report of the last complete period as PDF bytes, made now and not stored."""
+    schedule = get_schedule(actor=actor, schedule_pk=schedule_pk)
+    period = latest_period(schedule, now)
+    return schedule, period, delivery.render_pdf(schedule, period, now)
+
+
+def run_pdf(*, actor: Actor, run_pk: int) -> tuple[ReportRun, bytes]:
+    """The stored PDF of a run. Raises NotFound when the run or its file is missing."""
+    require(actor, VIEW)
+    run = selectors.find_run(run_pk)
+    path = delivery.stored_pdf(run) if run is not None else None
+    if run is None or path is None:
+        raise NotFound(_("This report has no PDF (yet)."))
+    return run, path.read_bytes()
