@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from dangol.campaigns.models import Campaign, CampaignSettings, Recipient
+from dangol.campaigns.models import (
+    Campaign,
+    CampaignSettings,
+    Journey,
+    JourneyEntry,
+    Recipient,
+    Variant,
+)
 
 
 @admin.register(Campaign)
@@ -19,3 +26,21 @@ class RecipientAdmin(admin.ModelAdmin):
 
 
 admin.site.register(CampaignSettings)
+
+
+@admin.register(Journey)
+class JourneyAdmin(admin.ModelAdmin):
+    list_display = ("name", "trigger", "channel", "purpose", "active")
+    list_filter = ("trigger", "active", "channel", "purpose")
+    search_fields = ("name",)
+    readonly_fields = ("seed",)
+
+
+@admin.register(JourneyEntry)
+class JourneyEntryAdmin(admin.ModelAdmin):
+    list_display = ("journey", "customer", "occasion", "outcome", "reason", "at")
+    list_filter = ("outcome",)
+    raw_id_fields = ("journey", "customer", "message", "coupon")
+
+
+admin.site.register(Variant)

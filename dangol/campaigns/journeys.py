@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -319,12 +319,25 @@ def enter_customers(*, journey_id: int, candidates: Iterable[tuple[int, str]],
     result = EnterResult()
     if not wanted:
         return result
-    with transaction.atomic():
-        journey = Journey.objects.select_for_update(of=("self",)).select_related(
-            "brand", "coupon_campaign").filter(pk=journey_id).first()
-        if journey is None or not journey.active:
-            return result
-        _enter(journey, wanted, now, result)
+    for attempt in (1, 2):
+        result = EnterResult()
+        try:
+            with transaction.atomic():
+                journey = Journey.objects.select_for_update(of=("self",)).select_related(
+                    "brand", "coupon_campaign").filter(pk=journey_id).first()
+                if journey is None or not journey.active:
+                    return result
+                _enter(journey, wanted, now, result)
+                if result.entered:
+                    record_audit(actor=SYSTEM, action="enter_customers", obj=journey,
+                                 fields=sorted(result.outcomes))
+        except IntegrityError:
+            # Without row locks (SQLite) a concurrent scan can record the same occasion
+            # between our read and our insert; the second attempt sees its rows.
+            if attempt == 2:
+                raise
+            continue
+        break
     return result
 
 

@@ -58,7 +58,7 @@ def test_create_read_change_and_list_entries(manager, ad_sender, time_machine):
     assert [j["id"] for j in listed["items"]] == [journey_id]
     assert manager.get("/api/campaigns/journeys?trigger=detractor").json()["items"] == []
     assert list(AuditEntry.objects.filter(object_type="campaigns.journey").order_by("pk")
-                .values_list("action", flat=True)) == ["create", "update"]
+                .values_list("action", flat=True)) == ["create", "enter_customers", "update"]
     # A journey with entries keeps them: deleting it is refused.
     refused = manager.delete(f"/api/campaigns/journeys/{journey_id}")
     assert refused.status_code == 409 and refused.json()["code"] == "has_entries"
