@@ -106,6 +106,8 @@ def _register_routers() -> None:
     from dangol.webhooks.api import router as webhooks_router
 
     api.add_router("/surveys", surveys_router)
+    from dangol.surveys.benchmarks_api import router as benchmarks_router
+    api.add_router("/benchmarks", benchmarks_router)
     api.add_router("/loyalty", loyalty_router)
     api.add_router("/engagement", engagement_router)
     api.add_router("/webhooks", webhooks_router)

@@ -275,3 +275,7 @@ class AddressCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address_hash[:8]}@{self.minute}: {self.started}"
+
+
+# Benchmarks live in their own module; imported here so that Django registers the model.
+from dangol.surveys.benchmark_models import Benchmark  # noqa: E402, F401

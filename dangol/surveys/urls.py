@@ -1,6 +1,14 @@
 from django.urls import path
 
-from dangol.surveys.views import brands, builder, distribute, drivers, imports, results
+from dangol.surveys.views import (
+    benchmarks,
+    brands,
+    builder,
+    distribute,
+    drivers,
+    imports,
+    results,
+)
 
 app_name = "surveys"
 urlpatterns = [
@@ -8,6 +16,9 @@ urlpatterns = [
     path("new/", builder.survey_new, name="new"),
     path("brands/", brands.brand_kits, name="brands"),
     path("import/", imports.import_page, name="import"),
+    path("benchmarks/", benchmarks.benchmark_list, name="benchmarks"),
+    path("benchmarks/compare/", benchmarks.benchmark_compare, name="benchmark_compare"),
+    path("benchmarks/<int:pk>/delete/", benchmarks.benchmark_delete, name="benchmark_delete"),
     path("brands/<int:pk>/", brands.brand_kits, name="brand"),
     path("<int:pk>/", builder.survey_detail, name="detail"),
     path("<int:pk>/questions/new/", builder.question_edit, name="question_new"),
