@@ -107,9 +107,11 @@ def check_schedule(data: ScheduleInput) -> list[FieldProblem]:
 
 def _normalised(data: ScheduleInput) -> ScheduleInput:
     recipients = list(dict.fromkeys(r.strip().lower() for r in data.recipients if r.strip()))
+    # Known sections in the report's order; unknown ones are kept for check_schedule to name.
     sections = [s for s in Section.values if s in data.sections]
+    sections += [s for s in data.sections if s not in Section.values]
     return ScheduleInput(
-        name=data.name.strip(), sections=sections or list(data.sections),
+        name=data.name.strip(), sections=sections,
         survey_pk=data.survey_pk, frequency=data.frequency,
         weekday=data.weekday if data.frequency == Frequency.WEEKLY else None,
         day_of_month=data.day_of_month if data.frequency == Frequency.MONTHLY else None,
