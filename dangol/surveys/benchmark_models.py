@@ -18,7 +18,7 @@ class Benchmark(TimeStampedModel):
 
     class Metric(models.TextChoices):
         NPS = "nps", _("NPS (points, -100 to 100)")
-        CSAT_TOP2 = "csat_top2", _("CSAT, % satisfied (4-5 of 5)")
+        CSAT_TOP2 = "csat_top2", _("CSAT, share satisfied in percent (4-5 of 5)")
         CSAT_MEAN = "csat_mean", _("CSAT, mean (1-5)")
         CES_MEAN = "ces_mean", _("CES, mean (1-7)")
 

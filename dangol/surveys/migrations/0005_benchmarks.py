@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('kind', models.CharField(choices=[('competitor', 'Competitor'), ('industry', 'Industry')], max_length=12, verbose_name='kind')),
                 ('competitor', models.CharField(blank=True, max_length=100, verbose_name='competitor')),
-                ('metric', models.CharField(choices=[('nps', 'NPS (points, -100 to 100)'), ('csat_top2', 'CSAT, % satisfied (4-5 of 5)'), ('csat_mean', 'CSAT, mean (1-5)'), ('ces_mean', 'CES, mean (1-7)')], max_length=12, verbose_name='metric')),
+                ('metric', models.CharField(choices=[('nps', 'NPS (points, -100 to 100)'), ('csat_top2', 'CSAT, share satisfied in percent (4-5 of 5)'), ('csat_mean', 'CSAT, mean (1-5)'), ('ces_mean', 'CES, mean (1-7)')], max_length=12, verbose_name='metric')),
                 ('value', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='value')),
                 ('n', models.PositiveIntegerField(blank=True, null=True, verbose_name='sample size')),
                 ('ci_low', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, verbose_name='interval, low')),

@@ -34,8 +34,8 @@ class BenchmarkForm(forms.Form):
     n = forms.CharField(label=gettext_lazy("Respondents (n)"), required=False,
                         help_text=gettext_lazy("If the source gives it: needed to test "
                                                "the difference."))
-    ci_low = forms.CharField(label=gettext_lazy("95% interval, low"), required=False)
-    ci_high = forms.CharField(label=gettext_lazy("95% interval, high"), required=False)
+    ci_low = forms.CharField(label=gettext_lazy("Interval, low (95 percent)"), required=False)
+    ci_high = forms.CharField(label=gettext_lazy("Interval, high (95 percent)"), required=False)
     period_start = forms.CharField(label=gettext_lazy("Period from"),
                                    widget=forms.DateInput(attrs={"type": "date"}))
     period_end = forms.CharField(label=gettext_lazy("Period to"),
