@@ -21,7 +21,7 @@ PLACEHOLDERS = {
     "points": gettext_lazy("points balance"),
     "region": gettext_lazy("region"),
     "customer_id": gettext_lazy("customer ID"),
-    # Product suggestions make a message an ad (COMPLIANCE.md R1).
+    # Product suggestions make a message an ad (AD_ONLY_PLACEHOLDERS).
     "recommendations": gettext_lazy("top 3 recommended products"),
 }
 # A journey's message may also show what the journey gave the customer.
@@ -31,6 +31,16 @@ JOURNEY_PLACEHOLDERS = {
     "coupon_expires": gettext_lazy("the coupon's last day"),
     "reward_points": gettext_lazy("points given"),
 }
+
+
+# Placeholders that make a message an ad whatever else it says (COMPLIANCE.md R1).
+AD_ONLY_PLACEHOLDERS = frozenset({"recommendations"})
+
+
+def ad_only_placeholders(*texts: str) -> set[str]:
+    """The ad-only placeholders that ``texts`` use."""
+    return {m.group(1) for text in texts for m in PLACEHOLDER.finditer(text)
+            } & AD_ONLY_PLACEHOLDERS
 
 
 def template_problems(field: str, text: str,

@@ -121,6 +121,9 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     if not body.strip():
         problems.append(FieldProblem("body", _("A message needs a body.")))
     problems.extend(rendering.template_problems("body", body))
+    if purpose == Purpose.INFORMATION and rendering.ad_only_placeholders(subject, body):
+        problems.append(FieldProblem("purpose", _(
+            "Recommended products make the message an ad: choose Advertising.")))
     brand_id = _int_or_none(data["brand_id"])
     if data["brand_id"] not in (None, "") and (
             brand_id is None or not BrandKit.objects.filter(pk=brand_id).exists()):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from dangol.accounts.actors import Actor
 from dangol.campaigns import services
 from dangol.campaigns.rendering import PLACEHOLDERS
+from dangol.core.errors import ValidationFailed
 from dangol.customers.models import Consent
 from dangol.customers.recommendations import build_recommendations
 from dangol.segments.services import create_segment
@@ -81,3 +82,16 @@ def test_a_campaign_sends_each_customer_their_recommendations(
     mails = {m["To"]: m.text() for m in smtp_server.messages}
     assert "김단골님, 이런 상품은 어떠세요? 청바지, 코트, 비누" in mails["kim@example.com"]
     assert "이단골님, 이런 상품은 어떠세요? 비누, 셔츠, 청바지" in mails["lee@example.com"]
+
+
+def test_recommendations_in_an_information_campaign_are_refused_as_an_ad(owner):
+    segment = create_segment(actor=Actor(user=owner), name="All", definition={
+        "rules": [{"field": "region", "op": "eq", "value": "서울"}]})
+    values = {"name": "안내", "channel": "sms", "purpose": "information",
+              "segment_id": segment.pk, "body": "추천: {{recommendations}}",
+              "holdout_percent": 0, "conversion_days": 7}
+    with pytest.raises(ValidationFailed) as error:
+        services.save_campaign(actor=Actor(user=owner), values=values)
+    assert [p.field for p in error.value.problems] == ["purpose"]
+    campaign = services.save_campaign(actor=Actor(user=owner), values=values | {"purpose": "ad"})
+    assert campaign.purpose == "ad"
