@@ -68,9 +68,12 @@ class JourneyForm(forms.Form):
                  brands: list[tuple[int, str]], coupons: list[tuple[int, str]],
                  **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["survey"].choices = [("", _("Any survey")), *surveys]
-        self.fields["brand"].choices = [("", _("None")), *brands]
-        self.fields["coupon_campaign"].choices = [("", _("None")), *coupons]
+        for name, empty, choices in (("survey", _("Any survey"), surveys),
+                                     ("brand", _("None"), brands),
+                                     ("coupon_campaign", _("None"), coupons)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", empty), *choices]
         names = ", ".join(f"{{{{{n}}}}} ({label})" for n, label in JOURNEY_PLACEHOLDERS.items())
         self.fields["body_ko"].help_text = _("Placeholders: %(names)s") % {"names": names}
 

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from dangol.campaigns.journey_models import Journey, JourneyEntry, Trigger
@@ -74,24 +74,27 @@ def birthday_candidates(journey: Journey, now: datetime, after: int, limit: int)
             .exclude(Exists(JourneyEntry.objects.filter(
                 journey=journey, customer_id=OuterRef("pk"), occasion__in=occasions)))
             .order_by("pk").values_list("pk", "birthday")[:limit])
-    return _chunk([(pk, f"birthday:{by_day[(born.month, born.day)]}") for pk, born in rows],
-                  limit)
+    return _chunk([(pk, f"birthday:{by_day[(born.month, born.day)]}") for pk, born in rows
+                   if born is not None], limit)
 
 
 def post_purchase_candidates(journey: Journey, now: datetime, after: int,
                              limit: int) -> Chunk:
-    """Customers with an order placed ``days`` days ago (local date), its latest order."""
+    """Customers with an order placed ``days`` days ago (local date), with their latest
+    such order. Driven by the orders of those days (their ``ordered_at`` index), so the
+    cost follows the day's orders, not the number of customers."""
     today = timezone.localdate(now)
     start = local_midnight(today - timedelta(days=journey.days + CATCH_UP_DAYS))
     end = min(local_midnight(today - timedelta(days=journey.days - 1)), now)
-    latest = Order.objects.filter(
-        customer_id=OuterRef("pk"), status=OrderStatus.PLACED,
-        ordered_at__gte=start, ordered_at__lt=end).order_by("-ordered_at", "-pk")
-    rows = (Customer.objects.filter(pk__gt=after)
-            .filter(Exists(latest))
-            .exclude(_not_quiet(journey, now))
-            .annotate(order_pk=Subquery(latest.values("pk")[:1]))
-            .order_by("pk").values_list("pk", "order_pk")[:limit])
+    quiet = Exists(JourneyEntry.objects.filter(
+        journey=journey, customer_id=OuterRef("customer_id"),
+        at__gt=now - timedelta(days=journey.reentry_days),
+    ).exclude(outcome=JourneyEntry.Outcome.SKIPPED))
+    rows = (Order.objects.filter(status=OrderStatus.PLACED, ordered_at__gte=start,
+                                 ordered_at__lt=end, customer_id__gt=after)
+            .exclude(quiet)
+            .values("customer_id").annotate(order_pk=Max("pk"))
+            .order_by("customer_id").values_list("customer_id", "order_pk")[:limit])
     return _chunk([(pk, f"order:{order_pk}") for pk, order_pk in rows], limit)
 
 
@@ -143,7 +146,8 @@ def detractor_candidates(journey: Journey, now: datetime, after: int,
     ).values_list("occasion", flat=True))
     for response in batch:
         occasion = f"response:{response.pk}"
-        if occasion not in done and detractor_score(response, journey.nps_at_most) is not None:
+        if response.customer_id is not None and occasion not in done and detractor_score(
+                response, journey.nps_at_most) is not None:
             found.append((response.customer_id, occasion))
     # The cursor walks responses here, not customers.
     return found, (batch[-1].pk if len(batch) == limit else None)
@@ -191,7 +195,7 @@ def enter_detractor(*, response_pk: int, now: datetime | None = None) -> EnterRe
     result = EnterResult()
     response = Response.objects.select_related("version").filter(
         pk=response_pk, status=Response.Status.COMPLETED, customer__isnull=False).first()
-    if response is None:
+    if response is None or response.customer_id is None:
         return result
     journeys = Journey.objects.filter(active=True, trigger=Trigger.DETRACTOR).filter(
         Q(survey__isnull=True) | Q(survey_id=response.survey_id)).order_by("pk")

@@ -50,7 +50,7 @@ MAX_REENTRY_DAYS = 730
 MAX_POINTS = 1_000_000
 # The largest N of each trigger's "N days" (birthday: before; order: after; win-back:
 # without an order).
-MAX_DAYS = {Trigger.BIRTHDAY: 60, Trigger.POST_PURCHASE: 365, Trigger.WIN_BACK: 730,
+MAX_DAYS: dict[str, int] = {Trigger.BIRTHDAY: 60, Trigger.POST_PURCHASE: 365, Trigger.WIN_BACK: 730,
             Trigger.DETRACTOR: 0}
 FIELDS = ("name", "trigger", "days", "p_alive_below", "survey_id", "nps_at_most", "channel",
           "purpose", "subject_ko", "body_ko", "subject_en", "body_en", "brand_id",

@@ -425,3 +425,22 @@ def test_saving_writes_audit_rows(owner):
     assert rows[0][0] == "create"
     assert rows[1] == ("update", ["days"])
     assert rows[2] == ("deactivate", ["active"])
+
+
+def test_a_scan_costs_the_same_queries_for_ten_or_forty_customers(ad_sender, time_machine):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    time_machine.move_to(seoul(2026, 11, 24, 10, 0), tick=False)
+    small = journey(name="작은", days=3)
+    for _ in range(10):
+        customer(birthday=date(1990, 11, 27))
+    with CaptureQueriesContext(connection) as ten:
+        assert scan(small).entered == 10
+    time_machine.move_to(seoul(2026, 12, 7, 10, 0), tick=False)
+    large = journey(name="큰", days=3)
+    for _ in range(40):
+        customer(birthday=date(1990, 12, 10))
+    with CaptureQueriesContext(connection) as forty:
+        assert scan(large).entered == 40
+    assert len(forty.captured_queries) == len(ten.captured_queries)
