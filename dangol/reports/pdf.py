@@ -215,7 +215,7 @@ class ReportLayout:
         rows.append([_("Completed responses"), f"{now.responses:,}", "",
                      f"{before.responses:,}", f"{now.responses - before.responses:+,}"])
         self.table([_("Measure"), _("This period"), _("95% interval"), _("Previous period"),
-                    _("Change")], rows, [46, 28, 36, 34, 34])
+                    pgettext("report", "Change")], rows, [46, 28, 36, 34, 34])
         if now.nps is not None:
             self.note(_("NPS from %(n)s answers: %(pro)s promoters, %(pas)s passives, "
                         "%(det)s detractors.") % {
@@ -322,7 +322,7 @@ class ReportLayout:
             return
         self.heading(_("Cases"))
         met = figures.sla_met_share
-        self.table([_("Measure"), _("Count")], [
+        self.table([_("Measure"), pgettext("report", "Count")], [
             [_("Opened in the period"), f"{figures.opened:,}"],
             [_("Resolved in the period"), f"{figures.resolved:,}"],
             [_("Open now"), f"{figures.open_now:,}"],
@@ -333,24 +333,35 @@ class ReportLayout:
         ], [120, 58])
 
     def loyalty(self) -> None:
-        self.heading(_("Loyalty program"))
-        figures = self.data.loyalty
+        self.heading(_("Loyalty and retention"))
+        figures, retention = self.data.loyalty, self.data.retention
+        rows = []
+        if figures is not None:
+            rows += [
+                [_("Members (now)"), f"{figures.members:,}"],
+                [_("New members in the period"), f"{figures.new_members:,}"],
+                [_("Active members (90 days before the period's end)"),
+                 f"{figures.active_members:,}"],
+                [_("Points earned in the period"), f"{figures.earned:,}"],
+                [_("Points redeemed in the period"), f"{figures.redeemed:,}"],
+                [_("Points expired in the period"), f"{figures.expired:,}"],
+                [_("Outstanding points (now)"), f"{figures.outstanding_points:,}"],
+                [_("Value of the outstanding points (now)"),
+                 format_amount(figures.liability, figures.currency, self.data.language)],
+            ]
+        if retention is not None:
+            share = retention.lapsed_share
+            rows += [
+                [_("Customers who have bought"), f"{retention.customers:,}"],
+                [_("Lapsed: no order in %(days)s days") % {"days": retention.days},
+                 f"{retention.lapsed:,}" + ("" if share is None else f" ({share:.0%})")],
+            ]
+        if rows:
+            self.table([_("Measure"), _("Value")], rows, [120, 58])
         if figures is None:
             self.note(_("No loyalty program is set up."))
-            return
-        language = self.data.language
-        self.table([_("Measure"), _("Value")], [
-            [_("Members"), f"{figures.members:,}"],
-            [_("New members in the period"), f"{figures.new_members:,}"],
-            [_("Active members (last 90 days)"), f"{figures.active_members:,}"],
-            [_("Points earned in the period"), f"{figures.earned:,}"],
-            [_("Points redeemed in the period"), f"{figures.redeemed:,}"],
-            [_("Points expired in the period"), f"{figures.expired:,}"],
-            [_("Outstanding points"), f"{figures.outstanding_points:,}"],
-            [_("Liability of outstanding points"),
-             format_amount(figures.liability, figures.currency, language)],
-        ], [120, 58])
-        self.note(pgettext("report", "Program: %(name)s") % {"name": figures.program})
+        else:
+            self.note(pgettext("report", "Program: %(name)s") % {"name": figures.program})
 
     def render(self) -> bytes:
         self.cover()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +28,7 @@ from dangol.loyalty import selectors as loyalty_selectors
 from dangol.loyalty.models import Account, Entry, EntryKind
 from dangol.reports import timing
 from dangol.reports.models import ReportRun, ReportSchedule, RunStatus, Section
+from dangol.segments.retention import churn_over_time
 from dangol.stats import survey as survey_stats
 from dangol.stats.errors import NotEnoughDataError
 from dangol.surveys import results as survey_results
@@ -37,6 +38,10 @@ from dangol.surveys.models import Answer, Response, Survey
 #: Periods shown in the trend chart, by frequency.
 TREND_LENGTH = {timing.DAILY: 14, timing.WEEKLY: 8, timing.MONTHLY: 6}
 TOP_THEMES = 8
+#: A loyalty member is active with points earned or spent within this many days.
+ACTIVE_DAYS = 90
+#: A customer without an order for this many days has lapsed (as on the retention page).
+LAPSED_DAYS = 180
 
 
 def business_zone() -> ZoneInfo:
@@ -133,14 +138,28 @@ class CaseFigures:
 class LoyaltyFigures:
     program: str
     currency: str
-    members: int
+    members: int  # now
     new_members: int
-    active_members: int
+    active_members: int  # earned or redeemed in the 90 days before the period's end
     earned: int
     redeemed: int
     expired: int
-    outstanding_points: int
-    liability: Decimal
+    outstanding_points: int  # now
+    liability: Decimal  # now
+
+
+@dataclass(frozen=True)
+class RetentionFigures:
+    """At the period's end: customers who had ever bought, and those without an order in
+    the ``days`` before (lapsed)."""
+
+    customers: int
+    lapsed: int
+    days: int
+
+    @property
+    def lapsed_share(self) -> float | None:
+        return self.lapsed / self.customers if self.customers else None
 
 
 @dataclass
@@ -161,6 +180,7 @@ class ReportData:
     themes: list[ThemeRow] = field(default_factory=list)
     cases: CaseFigures | None = None
     loyalty: LoyaltyFigures | None = None
+    retention: RetentionFigures | None = None
 
 
 def _surveys_in_scope(survey: Survey | None, start: datetime, end: datetime) -> list[Survey]:
@@ -303,26 +323,36 @@ def case_figures(start: datetime, end: datetime, *, now: datetime) -> CaseFigure
 
 
 def loyalty_figures(start: datetime, end: datetime) -> LoyaltyFigures | None:
-    """The default program's figures at the period's end, and the points earned, redeemed
-    and expired and the members who joined in the period."""
+    """The default program's members, outstanding points and liability now (from the
+    loyalty app's figures), and for the period: points earned, redeemed and expired,
+    members who joined, and members active in the 90 days before its end."""
     program = loyalty_selectors.find_default_program()
     if program is None:
         return None
-    at = min(end, timezone.now())
-    overall = loyalty_selectors.program_figures(program=program, at=at)
+    overall = loyalty_selectors.program_figures(program=program)
     within = Q(at__gte=start, at__lt=end)
     sums = Entry.objects.filter(within, program=program).aggregate(
         earned=Sum("lot__points", filter=Q(kind=EntryKind.EARN)),
         redeemed=Sum("amount", filter=Q(kind=EntryKind.REDEEM)),
         expired=Sum("amount", filter=Q(kind=EntryKind.EXPIRE)))
+    active = (Entry.objects.filter(program=program, at__gte=end - timedelta(days=ACTIVE_DAYS),
+                                   at__lt=end, kind__in=[EntryKind.EARN, EntryKind.REDEEM])
+              .values("account_id").distinct().count())
     new_members = Account.objects.filter(program=program, created_at__gte=start,
                                          created_at__lt=end).count()
     return LoyaltyFigures(
         program=program.name, currency=program.currency, members=overall.members,
-        new_members=new_members, active_members=overall.active_members,
+        new_members=new_members, active_members=active,
         earned=sums["earned"] or 0, redeemed=sums["redeemed"] or 0,
         expired=sums["expired"] or 0, outstanding_points=overall.outstanding_points,
         liability=overall.liability)
+
+
+def retention_figures(end: datetime, *, days: int = LAPSED_DAYS) -> RetentionFigures:
+    """Customers who had bought by ``end`` and those lapsed then (one aggregate over the
+    orders, by the segments app)."""
+    (month,) = churn_over_time(months=1, days=days, now=end)
+    return RetentionFigures(customers=month.customers, lapsed=month.churned, days=days)
 
 
 def report_data(*, schedule: ReportSchedule, period: timing.Period,
@@ -361,4 +391,5 @@ def report_data(*, schedule: ReportSchedule, period: timing.Period,
         data.cases = case_figures(start, end, now=now)
     if Section.LOYALTY in sections:
         data.loyalty = loyalty_figures(start, end)
+        data.retention = retention_figures(min(end, now))
     return data

@@ -11,11 +11,12 @@ from pypdf import PdfReader
 from dangol.accounts.actors import SYSTEM
 from dangol.cases import services as case_services
 from dangol.cases.models import Case
+from dangol.loyalty.models import Account
 from dangol.loyalty.services import earn_points, redeem_points
 from dangol.reports import delivery, selectors
 from dangol.reports.timing import Period
 from tests.cases.conftest import make_rule
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, OrderFactory
 from tests.reports.conftest import answer, make_schedule, seoul
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +92,11 @@ def test_trend_counts_each_month_in_business_time(shop):
     assert data.trend[0].nps is None
 
 
-def test_themes_cases_and_loyalty(shop):
+def test_themes_cases_loyalty_and_retention(shop):
+    first, second = Account.objects.order_by("pk").values_list("customer", flat=True)
+    OrderFactory(customer_id=first, ordered_at=seoul(2026, 4, 1))  # 214 days before 1 Nov
+    OrderFactory(customer_id=second, ordered_at=seoul(2026, 10, 9))
+    OrderFactory(ordered_at=seoul(2026, 11, 1, 1))  # after the period: not counted
     schedule = make_schedule(frequency="monthly", day_of_month=1)  # every survey
     data = selectors.report_data(schedule=schedule, period=OCTOBER)
     delivery_theme = next(t for t in data.themes if "배송" in t.label)
@@ -105,6 +110,9 @@ def test_themes_cases_and_loyalty(shop):
     assert (loyalty.members, loyalty.new_members) == (2, 1)
     assert (loyalty.earned, loyalty.redeemed, loyalty.expired) == (1200, 300, 0)
     assert loyalty.outstanding_points == 1400
+    assert loyalty.active_members == 2
+    retention = data.retention
+    assert (retention.customers, retention.lapsed, retention.days) == (2, 1, 180)
 
 
 def test_the_pdf_shows_the_same_numbers_in_korean(shop):
