@@ -38,7 +38,9 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args: Any, surveys: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["survey"].choices = [("", _("All surveys")), *surveys]
+        survey = self.fields["survey"]
+        assert isinstance(survey, forms.ChoiceField)
+        survey.choices = [("", _("All surveys")), *surveys]
 
     @classmethod
     def initial_for(cls, schedule: ReportSchedule) -> dict[str, Any]:

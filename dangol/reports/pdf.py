@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -79,8 +80,8 @@ class _Document(FPDF):
         self.cell(0, 6, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="C")
 
 
-def _day(value: object) -> str:
-    return value.strftime("%Y-%m-%d")  # type: ignore[attr-defined]
+def _day(value: date) -> str:
+    return value.strftime("%Y-%m-%d")
 
 
 def period_label(period: timing.Period) -> str:
