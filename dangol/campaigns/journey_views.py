@@ -87,7 +87,7 @@ def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "journey": journey, "results": results, "effect": _effect(results),
         "entries": entries[:ENTRIES_SHOWN], "outcome": outcome,
         "outcomes": JourneyEntry.Outcome.choices, "shown": ENTRIES_SHOWN,
-        "nav_current": "campaigns"})
+        "previews": services.preview_journey(journey), "nav_current": "campaigns"})
 
 
 def _effect(results: selectors.JourneyResults) -> dict[str, Any] | None:

@@ -478,3 +478,45 @@ def _ad_content_problem(journey: Journey) -> BlockReason | None:
 
 def local_midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=compliance.business_zone())
+
+
+# --- preview ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JourneyPreview:
+    language: str
+    subject: str
+    body: str
+    warning: str = ""
+
+
+def preview_journey(journey: Journey) -> list[JourneyPreview]:
+    """The journey's message in each of its languages for a made-up customer, with an
+    example coupon and the law's additions for an ad (label, sender, opt-out)."""
+    shown = []
+    example = {"name": _("Kim Dangol"), "tier": _("Gold"), "points": "1,200",
+               "region": _("Seoul"), "customer_id": "C000001", "recommendations": "",
+               "coupon": "ABCD-EFGH-JKMN", "reward_points": f"{journey.points or 0:,}",
+               "coupon_expires": (timezone.localdate() + timedelta(days=14)).isoformat()}
+    for language in ("ko", "en"):
+        body = getattr(journey, f"body_{language}")
+        if not body.strip():
+            continue
+        content = rendering.render(channel=journey.channel,
+                                   subject=getattr(journey, f"subject_{language}"),
+                                   body=body, values=example, brand=None, language=language)
+        subject, text, warning = content.subject, content.body, ""
+        if journey.purpose == Purpose.AD:
+            try:
+                if journey.channel == Channel.EMAIL:
+                    lawful = compliance.email_ad_content(
+                        subject=subject, body=text, html_body="", headers={},
+                        language=language, unsubscribe_url="https://…/unsubscribe/…")
+                    subject, text = lawful.subject, lawful.body
+                else:
+                    text = compliance.label_text_ad(text)
+            except compliance.AdContentError as error:
+                warning = str(error.reason.label)
+        shown.append(JourneyPreview(language, subject, text, warning))
+    return shown

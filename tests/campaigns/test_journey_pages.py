@@ -57,6 +57,9 @@ def test_the_journey_page_shows_entries_results_and_turns_it_off(owner_client, a
     assert 'data-count="entered">2<' in html
     assert 'data-count="reason-no_consent">1<' in html
     assert "김생일" in html and "birthday:2026" in html
+    # The preview shows the ad as sent: label, sender and opt-out.
+    assert "(광고) Kim Dangol님, 생일 축하드려요" in html
+    assert "단골상회 · shop@dangol.test" in html
     blocked = owner_client.get(f"/campaigns/journeys/{j.pk}/?outcome=blocked",
                                **EN).content.decode()
     assert no_consent.external_id in blocked or str(no_consent) in blocked
