@@ -20,6 +20,8 @@ def list_journeys() -> QuerySet[Journey]:
 
 
 def find_journey(pk: int) -> Journey | None:
+    if not 0 < pk < 2**63:
+        return None
     return list_journeys().select_related("brand").filter(pk=pk).first()
 
 

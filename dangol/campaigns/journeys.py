@@ -124,6 +124,8 @@ def delete_journey(*, actor: Actor, journey_id: int) -> None:
 
 
 def _locked(journey_id: int) -> Journey:
+    if not 0 < journey_id < 2**63:
+        raise NotFound(_("No journey with ID %(id)s.") % {"id": journey_id})
     journey = Journey.objects.select_for_update(of=("self",)).select_related(
         "brand", "coupon_campaign").filter(pk=journey_id).first()
     if journey is None:
@@ -161,7 +163,7 @@ def clean_journey(values: Mapping[str, Any]) -> dict[str, Any]:
         elif p_alive is None and not days:
             bad("days", _("Give the days without an order, or a probability threshold."))
     p_alive_value = p_alive if trigger == Trigger.WIN_BACK and p_alive is not False else None
-    survey_id = _int_or_none(data["survey_id"]) if trigger == Trigger.DETRACTOR else None
+    survey_id = _id(data["survey_id"]) if trigger == Trigger.DETRACTOR else None
     if trigger == Trigger.DETRACTOR and data["survey_id"] not in (None, "") and (
             survey_id is None or not Survey.objects.filter(pk=survey_id).exists()):
         bad("survey_id", _("No such survey."))
@@ -174,7 +176,7 @@ def clean_journey(values: Mapping[str, Any]) -> dict[str, Any]:
     purpose = data["purpose"] or ""
     if purpose not in Purpose.values:
         bad("purpose", _("Use one of: %(values)s.") % {"values": ", ".join(Purpose.values)})
-    coupon_id = _int_or_none(data["coupon_campaign_id"])
+    coupon_id = _id(data["coupon_campaign_id"])
     if data["coupon_campaign_id"] not in (None, "") and (
             coupon_id is None or not CouponCampaign.objects.filter(pk=coupon_id).exists()):
         bad("coupon_campaign_id", _("No such coupon campaign."))
@@ -217,7 +219,7 @@ def clean_journey(values: Mapping[str, Any]) -> dict[str, Any]:
             bad(f"body_{language}", _("The message shows points: give the points."))
         if "recommendations" in used and purpose == Purpose.INFORMATION:
             bad("purpose", _("A message that recommends products is advertising."))
-    brand_id = _int_or_none(data["brand_id"])
+    brand_id = _id(data["brand_id"])
     if data["brand_id"] not in (None, "") and (
             brand_id is None or not BrandKit.objects.filter(pk=brand_id).exists()):
         bad("brand_id", _("No such brand kit."))
@@ -243,12 +245,19 @@ def clean_journey(values: Mapping[str, Any]) -> dict[str, Any]:
             "active": bool(data["active"])}
 
 
+def _id(value: Any) -> int | None:
+    """A row id, or None (also for numbers no database column holds)."""
+    number = _int_or_none(value)
+    return number if number is not None and 0 < number < 2**63 else None
+
+
 def _whole(value: Any, default: int | None) -> int | None:
     if value in (None, ""):
         return default
     if isinstance(value, float) and not value.is_integer():
         return None
-    return _int_or_none(value)
+    number = _int_or_none(value)
+    return number if number is not None and abs(number) < 2**31 else None
 
 
 def _probability(value: Any) -> float | bool | None:

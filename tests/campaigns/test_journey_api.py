@@ -73,6 +73,9 @@ def test_bad_input_is_named_by_field_and_changes_nothing(manager):
     assert {"purpose", "body_ko", "holdout_percent"} <= fields
     assert not Journey.objects.exists()
     assert manager.get("/api/campaigns/journeys/999").status_code == 404
+    assert manager.get(f"/api/campaigns/journeys/{10**20}").status_code == 404
+    assert manager.put(f"/api/campaigns/journeys/{10**20}", _payload(),
+                       content_type="application/json").status_code == 404
 
 
 def test_a_journey_without_entries_can_be_deleted(manager):

@@ -444,3 +444,14 @@ def test_a_scan_costs_the_same_queries_for_ten_or_forty_customers(ad_sender, tim
     with CaptureQueriesContext(connection) as forty:
         assert scan(large).entered == 40
     assert len(forty.captured_queries) == len(ten.captured_queries)
+
+
+def test_numbers_no_column_can_hold_are_refused_by_field():
+    from dangol.campaigns.journey_models import Journey
+
+    with pytest.raises(ValidationFailed) as refused:
+        journey(trigger="detractor", survey_id=10**20, coupon_campaign_id=-1,
+                holdout_percent=10**30, points=2**40)
+    assert {"survey_id", "coupon_campaign_id", "holdout_percent", "points"} <= {
+        p.field for p in refused.value.problems}
+    assert not Journey.objects.exists()
