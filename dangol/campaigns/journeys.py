@@ -341,8 +341,9 @@ def enter_customers(*, journey_id: int, candidates: Iterable[tuple[int, str]],
                     record_audit(actor=SYSTEM, action="enter_customers", obj=journey,
                                  fields=sorted(result.outcomes))
         except IntegrityError:
-            # Without row locks (SQLite) a concurrent scan can record the same occasion
-            # between our read and our insert; the second attempt sees its rows.
+            # The journey's row lock (PostgreSQL) or the write lock taken at BEGIN
+            # (SQLite) puts batches one after the other; should another writer still have
+            # recorded the same occasion first, the second attempt sees its rows.
             if attempt == 2:
                 raise
             continue
