@@ -68,6 +68,13 @@ def stored_pdf(run: ReportRun) -> Path | None:
     return path if path.is_file() else None
 
 
+def remove_pdfs(relative_paths: list[str]) -> None:
+    """Delete stored PDFs (of deleted runs); a file already gone is no error."""
+    base = Path(settings.DATA_DIR)
+    for relative in relative_paths:
+        (base / relative).unlink(missing_ok=True)
+
+
 def _store(run: ReportRun, content: bytes) -> str:
     """Write the PDF under DATA_DIR/reports/ (atomically: a reader never sees half)."""
     relative = Path("reports") / f"schedule-{run.schedule_id}" / pdf_filename(run)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -166,14 +167,16 @@ def save_schedule(*, actor: Actor, data: ScheduleInput,
 
 
 def delete_schedule(*, actor: Actor, schedule_pk: int) -> None:
-    """Delete a schedule with its runs (their PDF files stay until cleaned up)."""
+    """Delete a schedule with its runs; their PDF files are removed after commit."""
     require(actor, MANAGE)
     with transaction.atomic():
         schedule = ReportSchedule.objects.select_for_update().filter(pk=schedule_pk).first()
         if schedule is None:
             raise NotFound(_("No report schedule with ID %(id)s.") % {"id": schedule_pk})
+        files = [path for path in schedule.runs.values_list("pdf_path", flat=True) if path]
         record_audit(actor=actor, action="delete", obj=schedule, fields=["name"])
         schedule.delete()
+        transaction.on_commit(partial(delivery.remove_pdfs, files))
 
 
 def get_schedule(*, actor: Actor, schedule_pk: int) -> ReportSchedule:

@@ -131,3 +131,25 @@ def test_a_key_without_the_manage_scope_cannot_send(owner, db):
     assert client.get(f"/api/reports/schedules/{schedule.pk}").status_code == 200
     assert client.post(f"/api/reports/schedules/{schedule.pk}/send").status_code == 403
     assert client.delete(f"/api/reports/schedules/{schedule.pk}").status_code == 403
+
+
+def test_listing_schedules_costs_the_same_queries_for_many(api, django_assert_num_queries,
+                                                           owner):
+    from tests.reports.conftest import make_schedule
+
+    make_schedule(actor=Actor(user=owner), frequency="daily")
+    api.get("/api/reports/schedules")  # the key's first use is written down once
+    with django_assert_num_queries(2) as one:  # the API key, the list
+        api.get("/api/reports/schedules")
+    for n in range(5):
+        make_schedule(actor=Actor(user=owner), name=f"r{n}", frequency="daily")
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert len(api.get("/api/reports/schedules").json()) == 6
+
+
+def test_the_scheduler_runs_the_report_job_every_minute(settings):
+    from dangol.config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["start-due-reports"]
+    assert entry["schedule"] == 60.0
+    assert entry["task"] in app.tasks

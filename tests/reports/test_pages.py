@@ -98,11 +98,19 @@ def test_preview_pdf_download(time_machine):
     assert not ReportRun.objects.exists()  # a preview is not a run
 
 
-def test_delete(time_machine):
+def test_delete_removes_the_runs_and_their_pdfs(smtp_server, time_machine,
+                                                django_capture_on_commit_callbacks):
+    time_machine.move_to(seoul(2026, 11, 24, 10), tick=False)
     schedule = make_schedule(frequency="daily")
+    run = services.send_now(actor=SYSTEM, schedule_pk=schedule.pk)
+    run = delivery.send_run(run_id=run.pk)
+    stored = delivery.stored_pdf(run)
+    assert stored is not None
     client = client_for(Role.ADMIN)
-    assert client.post(f"/reports/{schedule.pk}/delete/").status_code == 302
-    assert not ReportSchedule.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/reports/{schedule.pk}/delete/").status_code == 302
+    assert not ReportSchedule.objects.exists() and not ReportRun.objects.exists()
+    assert not stored.exists()
     assert client.get(f"/reports/{schedule.pk}/").status_code == 404
 
 
