@@ -37,8 +37,12 @@ class Journey(TimeStampedModel):
     survey = models.ForeignKey("surveys.Survey", on_delete=models.SET_NULL, null=True,
                                blank=True, related_name="+", verbose_name=_("survey"))
     nps_at_most = models.PositiveSmallIntegerField(_("NPS at most"), default=6)
-    channel = models.CharField(_("channel"), max_length=8, default="email")
-    purpose = models.CharField(_("purpose"), max_length=12, default="ad")
+    channel = models.CharField(_("channel"), max_length=8, default="email",
+                               choices=[("email", _("E-mail")), ("sms", _("SMS/LMS")),
+                                        ("kakao", _("KakaoTalk"))])
+    purpose = models.CharField(_("purpose"), max_length=12, default="ad",
+                               choices=[("ad", _("Advertising")),
+                                        ("information", _("Information"))])
     subject_ko = models.CharField(_("subject (Korean)"), max_length=200, blank=True)
     body_ko = models.TextField(_("message (Korean)"))
     subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)

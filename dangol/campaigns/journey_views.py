@@ -83,9 +83,13 @@ def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if outcome in JourneyEntry.Outcome.values:
         entries = entries.filter(outcome=outcome)
     results = selectors.journey_results(journey)
+    shown = [(entry, services.reason_label(entry.reason) if entry.reason else "")
+             for entry in entries[:ENTRIES_SHOWN]]
     return render(request, "campaigns/journeys/detail.html", {
         "journey": journey, "results": results, "effect": _effect(results),
-        "entries": entries[:ENTRIES_SHOWN], "outcome": outcome,
+        "reasons": [(code, services.reason_label(code), n)
+                    for code, n in sorted(results.reasons.items())],
+        "entries": shown, "outcome": outcome,
         "outcomes": JourneyEntry.Outcome.choices, "shown": ENTRIES_SHOWN,
         "previews": services.preview_journey(journey), "nav_current": "campaigns"})
 

@@ -65,6 +65,17 @@ class SkipReason:
     COUPON_UNAVAILABLE = "coupon_unavailable"
 
 
+def reason_label(code: str) -> str:
+    """A reason code of an entry (the law's block reasons, or a skip reason) for people."""
+    labels = {SkipReason.QUIET_PERIOD: _("Entered this journey within its quiet period"),
+              SkipReason.COUPON_UNAVAILABLE: _("The coupon campaign is paused or over")}
+    if code in labels:
+        return labels[code]
+    if code in BlockReason.values:
+        return str(BlockReason(code).label)
+    return code
+
+
 def message_purpose(journey: Journey) -> str:
     return MessagePurpose.AD if journey.purpose == Purpose.AD else MessagePurpose.TRANSACTIONAL
 
