@@ -333,8 +333,8 @@ def hit_rate_and_recall(items: IntArray, truth: sp.spmatrix) -> Evaluation:
     per_user = np.bincount(r[valid], weights=hits, minlength=recs.shape[0])
     hit_rate = float(np.mean(per_user[users] > 0))
     recall = float(np.mean(per_user[users] / n_true[users]))
-    return Evaluation(int(users.size), hit_rate, recall, users, per_user[users],
-                      n_true[users].astype(np.int64))
+    return Evaluation(int(users.size), hit_rate, recall, users.astype(np.int64),
+                      per_user[users].astype(np.float64), n_true[users].astype(np.int64))
 
 
 def paired_hit_rate_difference(first: Evaluation, second: Evaluation,
