@@ -455,3 +455,25 @@ def test_numbers_no_column_can_hold_are_refused_by_field():
     assert {"survey_id", "coupon_campaign_id", "holdout_percent", "points"} <= {
         p.field for p in refused.value.problems}
     assert not Journey.objects.exists()
+
+
+def test_the_campaigns_frequency_cap_holds_back_journey_ads_only(ad_sender, time_machine):
+    from dangol.campaigns.services import save_settings
+    from dangol.engagement.services import queue_message
+
+    time_machine.move_to(seoul(2026, 11, 24, 10, 0), tick=False)
+    busy = customer(birthday=date(1990, 11, 27))
+    quiet = customer(birthday=date(1990, 11, 27))
+    save_settings(actor=SYSTEM, cap_messages=1, cap_days=7)
+    queue_message(customer=busy, channel="email", purpose="ad", subject="세일", body="세일!")
+    ad = journey(days=3)
+    scan(ad)
+    assert entries(ad) == {busy.pk: "capped", quiet.pk: "messaged"}
+    # A transactional journey is never capped.
+    survey = create_survey(actor=SYSTEM, name="NPS", title={"ko": "추천", "en": "NPS"},
+                           definition=NPS_SURVEY, publish=True)
+    apology = journey(name="사과", trigger="detractor", purpose="information",
+                      subject_ko="죄송합니다", body_ko="불편을 드려 죄송합니다.")
+    submit_response(survey=survey, answers={"nps": 3}, customer_pk=busy.pk)
+    scan(apology)
+    assert entries(apology) == {busy.pk: "messaged"}
