@@ -13,6 +13,7 @@ from dangol.accounts.permissions import Role
 from dangol.accounts.services import create_api_key
 from dangol.core.errors import ValidationFailed
 from dangol.surveys.benchmark_models import Benchmark
+from dangol.surveys.benchmarks_demo import generate_benchmark_demo
 from dangol.surveys.benchmarks_selectors import compare_benchmarks, own_score
 from dangol.surveys.benchmarks_services import record_benchmark
 from dangol.surveys.models import Response
@@ -208,3 +209,10 @@ def test_delete_from_the_page(owner_client, owner):
     response = owner_client.post(f"/surveys/benchmarks/{benchmark.pk}/delete/")
     assert response.status_code == 302
     assert not Benchmark.objects.exists()
+
+
+def test_demo_benchmarks_are_recorded_once_and_labelled_made_up(db):
+    assert generate_benchmark_demo() == 5
+    assert generate_benchmark_demo() == 0
+    assert all("made-up" in b.source for b in Benchmark.objects.all())
+    assert {r.verdict for r in compare_benchmarks(list(Benchmark.objects.all()))} == {"no_data"}

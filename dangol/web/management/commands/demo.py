@@ -9,9 +9,11 @@ from dangol.accounts.permissions import Role
 from dangol.accounts.services import record_audit
 from dangol.customers.demo.generate import generate_demo
 from dangol.customers.models import Customer
+from dangol.customers.recommendations import build_recommendations
 from dangol.feedback.demo import generate_feedback_demo
 from dangol.feedback.services import analyse_pending_answers
 from dangol.loyalty.demo import generate_loyalty_demo
+from dangol.surveys.benchmarks_demo import generate_benchmark_demo
 from dangol.surveys.demo import generate_survey_demo
 
 DEMO_EMAIL = "demo@dangol.local"
@@ -44,8 +46,11 @@ class Command(BaseCommand):
             surveys = generate_survey_demo(seed=seed, responses=max(200, customers * 3 // 2))
             analyse_pending_answers()
             feedback = generate_feedback_demo(seed=seed, items=max(100, min(600, customers // 3)))
+            generate_benchmark_demo()
             record_audit(actor=SYSTEM, action="demo", object_type_label="customers.customer",
                          object_id="*", fields=[])
+        # Recommendations read the product similarities, computed nightly; the first now.
+        build_recommendations()
         self.stdout.write(self.style.SUCCESS(
             f"Demo shop: {result.customers} customers, {result.products} products, "
             f"{result.orders} orders ({loyalty.orders_earned} earned points, "
