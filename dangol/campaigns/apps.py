@@ -17,8 +17,10 @@ class CampaignsConfig(AppConfig):
                  {Role.ADMIN, Role.MARKETER})
         add(NavItem("campaigns", _("Campaigns"), "campaigns:list", "campaigns.view", 50))
 
-        from dangol.campaigns import journey_receivers
+        from dangol.campaigns import journey_receivers, journey_timeline
+        from dangol.customers import timeline as customer_timeline
         from dangol.surveys.signals import response_completed
 
         response_completed.connect(journey_receivers.on_response_completed,
                                    dispatch_uid="campaigns-detractor-journeys")
+        customer_timeline.register("journey_entries", journey_timeline.journey_entries)

@@ -67,6 +67,10 @@ def test_the_journey_page_shows_entries_results_and_turns_it_off(owner_client, a
     assert no_consent.external_id in blocked or str(no_consent) in blocked
     assert "김생일" not in blocked
 
+    timeline = owner_client.get(f"/customers/{no_consent.pk}/", **EN).content.decode()
+    assert "Journey: 생일 축하" in timeline
+    assert "Blocked (No recorded advertising opt-in for this channel)" in timeline
+
     edit = owner_client.post(f"/campaigns/journeys/{j.pk}/edit/", _form(days="5"), **EN)
     assert edit.status_code == 302
     off = owner_client.post(f"/campaigns/journeys/{j.pk}/active/", {"active": "0"}, **EN)
