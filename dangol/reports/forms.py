@@ -27,7 +27,8 @@ class ScheduleForm(forms.Form):
                                      initial=Weekday.MONDAY)
     day_of_month = forms.IntegerField(
         label=_("Day of the month (monthly)"), required=False, initial=1,
-        help_text=_("1 to 31; a day a month does not have means its last day."))
+        help_text=_("1 to 31; a day a month does not have means its last day. A monthly "
+                    "report covers the calendar month before the one it is sent in."))
     hour = forms.TypedChoiceField(label=_("Hour"), coerce=int, choices=HOURS, initial=9,
                                   help_text=_("In the business time zone."))
     language = forms.ChoiceField(label=_("Language of the report"), choices=Language.choices)

@@ -68,9 +68,13 @@ def check_schedule(data: ScheduleInput) -> list[FieldProblem]:
     elif len(data.name.strip()) > 100:
         problems.append(FieldProblem("name", _("At most 100 characters.")))
     unknown = [s for s in data.sections if s not in Section.values]
-    if unknown or not data.sections:
-        problems.append(FieldProblem("sections", _("Choose at least one of: %(sections)s.")
-                                     % {"sections": ", ".join(Section.values)}))
+    if unknown:
+        problems.append(FieldProblem("sections", _("Unknown sections: %(unknown)s (known: "
+                                                   "%(sections)s).")
+                                     % {"unknown": ", ".join(unknown),
+                                        "sections": ", ".join(Section.values)}))
+    elif not data.sections:
+        problems.append(FieldProblem("sections", _("Choose at least one section.")))
     if data.survey_pk is not None and not Survey.objects.filter(pk=data.survey_pk).exists():
         problems.append(FieldProblem("survey", _("No survey with ID %(id)s.")
                                      % {"id": data.survey_pk}))
@@ -188,10 +192,11 @@ def get_schedule(*, actor: Actor, schedule_pk: int) -> ReportSchedule:
 
 
 def latest_period(schedule: ReportSchedule, now: datetime | None = None) -> timing.Period:
-    """The last complete period of the schedule's kind before ``now`` (business time)."""
+    """The period of the schedule's latest run time at or before ``now``: what its last
+    scheduled report covered (or would have)."""
     zone = selectors.business_zone()
-    today = (now or timezone.now()).astimezone(zone).date()
-    return timing.period_before(schedule.frequency, run_day=today)
+    due = timing.previous_run(schedule.cadence, at=now or timezone.now(), zone=zone)
+    return timing.period_for_run(schedule.frequency, due=due, zone=zone)
 
 
 def send_now(*, actor: Actor, schedule_pk: int, now: datetime | None = None) -> ReportRun:

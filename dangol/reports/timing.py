@@ -83,6 +83,20 @@ def next_run(cadence: Cadence, *, after: datetime, zone: ZoneInfo) -> datetime:
     raise ValueError("no run within a year")  # pragma: no cover - matches() always hits
 
 
+def previous_run(cadence: Cadence, *, at: datetime, zone: ZoneInfo) -> datetime:
+    """The last time at or before ``at`` (aware) that ``cadence`` fired, in UTC."""
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    day = at.astimezone(zone).date()
+    for offset in range(_HORIZON_DAYS):
+        candidate_day = day - timedelta(days=offset)
+        if cadence.matches(candidate_day):
+            candidate = _wall_time(candidate_day, cadence.hour, zone)
+            if candidate <= at:
+                return candidate
+    raise ValueError("no run within a year")  # pragma: no cover - matches() always hits
+
+
 def latest_run(cadence: Cadence, *, due: datetime, now: datetime, zone: ZoneInfo) -> datetime:
     """The last firing time at or before ``now``, starting from a known one ``due``
     (after downtime, only the latest missed period is reported)."""

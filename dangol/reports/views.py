@@ -63,7 +63,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 
 def _save(request: HttpRequest, schedule: ReportSchedule | None) -> HttpResponse:
     initial = ScheduleForm.initial_for(schedule) if schedule else {
-        "recipients": getattr(request.user, "email", "")}
+        "recipients": getattr(request.user, "email", ""), "sections": Section.values}
     form = ScheduleForm(request.POST or None, initial=initial, surveys=_surveys())
     if request.method == "POST" and form.is_valid():
         try:

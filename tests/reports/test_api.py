@@ -80,6 +80,13 @@ def test_bad_input_is_refused_with_the_field_named_and_nothing_saved(api, change
     assert not ReportSchedule.objects.exists()
 
 
+def test_unknown_sections_are_named(api):
+    response = api.post("/api/reports/schedules", {**GOOD, "sections": ["summary", "gossip"]},
+                        content_type="application/json")
+    assert response.json()["errors"][0]["message"] == (
+        "Unknown sections: gossip (known: summary, trend, themes, cases, loyalty).")
+
+
 def test_bad_address_message_names_the_address(api):
     response = api.post("/api/reports/schedules", {**GOOD, "recipients": ["x@y"]},
                         content_type="application/json")
@@ -95,13 +102,13 @@ def test_runs_send_now_and_preview_pdf(api, smtp_server, time_machine,
     preview = api.get(f"/api/reports/schedules/{pk}/preview.pdf")
     assert preview.status_code == 200 and preview["Content-Type"] == "application/pdf"
     text = PdfReader(io.BytesIO(preview.content)).pages[0].extract_text()
-    assert "월간 보고서" in text and "2026-10-01 ~ 2026-10-31" in text
+    assert "월간 보고서" in text and "2026-09-01 ~ 2026-09-30" in text  # before 31 Oct
     with django_capture_on_commit_callbacks(execute=True):
         sent = api.post(f"/api/reports/schedules/{pk}/send")
     assert sent.status_code == 202 and sent.json()["trigger"] == "manual"
     runs = api.get(f"/api/reports/schedules/{pk}/runs").json()
     assert [(r["status"], r["period_start"], r["period_end"]) for r in runs] == [
-        ("sent", "2026-10-01", "2026-11-01")]
+        ("sent", "2026-09-01", "2026-10-01")]
     assert sorted(runs[0]["message_ids"]) == ["boss@example.com", "cx@example.com"]
     assert len(smtp_server.messages) == 2
     stored = api.get(f"/api/reports/runs/{runs[0]['id']}/report.pdf")

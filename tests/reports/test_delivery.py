@@ -1,7 +1,7 @@
 """Runs: started once per schedule and period, mailed with the PDF, retried, failed."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -13,6 +13,7 @@ from dangol.accounts.actors import SYSTEM
 from dangol.reports import delivery, dispatch, services
 from dangol.reports.models import ReportRun, ReportSchedule
 from dangol.reports.tasks import start_due_reports_task
+from dangol.reports.timing import Period
 from tests.fixtures_messaging import free_port
 from tests.fixtures_threads import run_threads
 from tests.reports.conftest import answer, make_schedule, seoul
@@ -230,3 +231,14 @@ def test_two_schedulers_at_once_start_one_run(time_machine):
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert sum(len(r) for r in results) == 1
     assert ReportRun.objects.filter(schedule=schedule).count() == 1
+
+
+def test_send_now_covers_the_period_of_the_latest_scheduled_run(db, time_machine):
+    time_machine.move_to(seoul(2026, 11, 20, 10), tick=False)
+    schedule = make_schedule(frequency="weekly", weekday=0, hour=9)  # Mondays
+    tuesday = seoul(2026, 11, 24, 10)
+    assert services.latest_period(schedule, tuesday) == Period(date(2026, 11, 16),
+                                                               date(2026, 11, 23))
+    early_monday = seoul(2026, 11, 23, 8)  # before this Monday's run
+    assert services.latest_period(schedule, early_monday) == Period(date(2026, 11, 9),
+                                                                    date(2026, 11, 16))

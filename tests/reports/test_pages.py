@@ -19,7 +19,9 @@ FORM = {"name": "주간 보고서", "sections": ["summary", "trend"], "survey": 
 def test_create_from_the_form_then_see_it_in_the_list(time_machine):
     time_machine.move_to(seoul(2026, 11, 24, 10), tick=False)
     client = client_for(Role.ANALYST)
-    assert client.get("/reports/new/").status_code == 200
+    new = client.get("/reports/new/")
+    assert new.context["form"].initial["sections"] == ["summary", "trend", "themes", "cases",
+                                                       "loyalty"]
     response = client.post("/reports/new/", FORM)
     schedule = ReportSchedule.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/reports/{schedule.pk}/"
@@ -38,7 +40,7 @@ def test_the_form_names_each_bad_field_and_saves_nothing():
     form = response.context["form"]
     assert form.errors["weekday"] == ["Choose the weekday (0 = Monday … 6 = Sunday)."]
     assert form.errors["recipients"] == ["Not an e-mail address: nobody."]
-    assert "sections" in form.errors
+    assert form.errors["sections"] == ["Choose at least one section."]
     assert "Not an e-mail address: nobody." in response.content.decode()
     assert not ReportSchedule.objects.exists()
 

@@ -13,6 +13,7 @@ from dangol.reports.timing import (
     period_before,
     period_for_run,
     previous_period,
+    previous_run,
     trend_periods,
 )
 
@@ -137,3 +138,16 @@ def test_previous_and_trend_periods():
     assert [p.start for p in trend] == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
     week = Period(date(2026, 11, 23), date(2026, 11, 30))
     assert previous_period("weekly", week) == Period(date(2026, 11, 16), date(2026, 11, 23))
+
+
+def test_previous_run_is_the_last_firing_at_or_before():
+    weekly = Cadence("weekly", hour=9, weekday=0)
+    assert previous_run(weekly, at=local(SEOUL, 2026, 11, 24, 10), zone=SEOUL) == \
+        local(SEOUL, 2026, 11, 23, 9)
+    assert previous_run(weekly, at=local(SEOUL, 2026, 11, 23, 9), zone=SEOUL) == \
+        local(SEOUL, 2026, 11, 23, 9)
+    assert previous_run(weekly, at=local(SEOUL, 2026, 11, 23, 8, 59), zone=SEOUL) == \
+        local(SEOUL, 2026, 11, 16, 9)
+    month_end = Cadence("monthly", hour=6, day_of_month=31)
+    assert previous_run(month_end, at=local(SEOUL, 2026, 3, 15), zone=SEOUL) == \
+        local(SEOUL, 2026, 2, 28, 6)
