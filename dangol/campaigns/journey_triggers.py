@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -208,5 +209,10 @@ def enter_detractor(*, response_pk: int, now: datetime | None = None) -> EnterRe
 
 
 def any_active_detractor_journey() -> bool:
-    return Journey.objects.filter(active=True, trigger=Trigger.DETRACTOR).exists()
+    """Whether a survey completion has anything to do here; runs inside every survey
+    submission, so plain SQL (compiling the ORM query would cost more than running it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM campaigns_journey WHERE active AND trigger = %s LIMIT 1",
+                       [Trigger.DETRACTOR.value])
+        return cursor.fetchone() is not None
 
