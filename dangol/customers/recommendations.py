@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -301,3 +301,79 @@ def _strongest_reason(hist: sp.csr_matrix, sim: sp.csr_matrix,
 
 def recommend_for_customer(customer: Customer, *, n: int = 10) -> list[Recommendation]:
     return recommend_for_customers([customer.pk], n=n, explain=True)[customer.pk]
+
+
+# --- offline evaluation on the shop's own orders ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShopEvaluation:
+    split_at: datetime
+    customers_evaluated: int
+    item_to_item_hit_rate: float
+    popularity_hit_rate: float
+    item_to_item_recall: float
+    popularity_recall: float
+    difference: float
+    difference_low: float
+    difference_high: float
+
+
+def evaluate_on_orders(*, test_days: int = 90, n: int = 10, now: datetime | None = None,
+                       config: RecommendSettings | None = None) -> ShopEvaluation:
+    """Would item-to-item have beaten the best-sellers here? Train on the orders before
+    ``test_days`` ago, test on the products new to each customer bought since
+    (hit-rate@n and recall@n, the difference with its paired 95 % interval).
+
+    Reads the distinct (customer, product, day) purchases in chunks of customers.
+    """
+    config = config or recommend_settings()
+    now = now or timezone.now()
+    since = now - timedelta(days=config.history_days)
+    product_ids = np.array(sorted(Product.objects.values_list("pk", flat=True)),
+                           dtype=np.int64)
+    active = set(Product.objects.filter(active=True).values_list("pk", flat=True))
+    bounds = _placed_lines(since).aggregate(lo=Min("order__customer_id"),
+                                            hi=Max("order__customer_id"))
+    users: list[np.ndarray] = []
+    items: list[np.ndarray] = []
+    days: list[np.ndarray] = []
+    n_users = 0
+    if product_ids.size and bounds["lo"] is not None:
+        now64 = np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "s")
+        for lo in range(bounds["lo"], bounds["hi"] + 1, config.customers_per_chunk):
+            rows = list(_placed_lines(since)
+                        .filter(order__customer_id__gte=lo,
+                                order__customer_id__lt=lo + config.customers_per_chunk)
+                        .values_list("order__customer_id", "product_id", "order__ordered_at")
+                        .distinct())
+            if not rows:
+                continue
+            customer_col, product_col, at_col = zip(*rows, strict=True)
+            found, user_index = np.unique(np.array(customer_col, dtype=np.int64),
+                                          return_inverse=True)
+            at = np.array([a.astimezone(UTC).replace(tzinfo=None) for a in at_col],
+                          dtype="datetime64[s]")
+            users.append(user_index + n_users)
+            items.append(np.searchsorted(product_ids, np.array(product_col, dtype=np.int64)))
+            days.append((at - now64).astype(np.float64) / 86400.0)
+            n_users += int(found.size)
+    if not users:
+        raise DomainError("There are no orders with products to evaluate on.",
+                          code="no_orders", status=422)
+    result = rec.time_split_evaluation(
+        np.concatenate(users), np.concatenate(items), np.concatenate(days),
+        split=-float(test_days), n_users=n_users, n_items=int(product_ids.size), n=n,
+        method=config.method,  # type: ignore[arg-type]
+        shrinkage=config.shrinkage, top_k=config.neighbours,
+        half_life_days=config.half_life_days,
+        allowed=np.isin(product_ids, np.array(sorted(active), dtype=np.int64)))
+    diff, low, high = result.difference
+    return ShopEvaluation(
+        split_at=now - timedelta(days=test_days),
+        customers_evaluated=result.item_to_item.users,
+        item_to_item_hit_rate=result.item_to_item.hit_rate,
+        popularity_hit_rate=result.popularity.hit_rate,
+        item_to_item_recall=result.item_to_item.recall,
+        popularity_recall=result.popularity.recall,
+        difference=diff, difference_low=low, difference_high=high)

@@ -352,3 +352,55 @@ def paired_hit_rate_difference(first: Evaluation, second: Evaluation,
     mean = float(d.mean())
     half = z * float(d.std(ddof=1)) / np.sqrt(d.size)
     return mean, mean - half, mean + half
+
+
+@dataclass(frozen=True)
+class TimeSplitResult:
+    """Item-to-item against popularity on the purchases after a split time."""
+
+    item_to_item: Evaluation
+    popularity: Evaluation
+    # Hit-rate difference (item-to-item − popularity) and its paired 95 % interval.
+    difference: tuple[float, float, float]
+    # Customers who bought before the split (rows of the arrays below; the evaluations'
+    # ``user_index`` counts within them), their two lists, later and earlier purchases.
+    customers: IntArray
+    model_items: IntArray
+    popular_items: IntArray
+    test_truth: sp.csr_matrix
+    train_bought: sp.csr_matrix
+
+
+def time_split_evaluation(users: npt.ArrayLike, items: npt.ArrayLike, days: npt.ArrayLike,
+                          *, split: float, n_users: int, n_items: int, n: int = 10,
+                          method: Method = "cosine", shrinkage: float = 10.0,
+                          top_k: int = 50, half_life_days: float | None = 180.0,
+                          allowed: BoolArray | None = None) -> TimeSplitResult:
+    """Train on purchases before ``split`` (in days, like ``days``), then ask for each
+    customer who bought before it and bought a product new to them after it whether
+    that product is among their ``n`` recommendations — item-to-item and popularity."""
+    u = np.asarray(users, dtype=np.int64)
+    i = np.asarray(items, dtype=np.int64)
+    d = np.asarray(days, dtype=np.float64)
+    train = d < split
+    bought = interaction_matrix(u[train], i[train], n_users=n_users, n_items=n_items)
+    sim = item_similarity(cooccurrence(bought), method=method, shrinkage=shrinkage,
+                          top_k=top_k, n_users=max(int(np.count_nonzero(np.diff(
+                              bought.indptr))), 1))
+    history = interaction_matrix(u[train], i[train], n_users=n_users, n_items=n_items,
+                                 weights=decay_weights(split - d[train], half_life_days))
+    popular = popularity(bought)
+    model = recommend(history, sim, n=n, popular=popular, allowed=allowed).items
+    baseline = recommend(bought, sp.csr_matrix((n_items, n_items)), n=n, popular=popular,
+                         allowed=allowed).items
+    after = interaction_matrix(u[~train], i[~train], n_users=n_users, n_items=n_items)
+    new = sp.csr_matrix(after - after.multiply(bought))
+    new.eliminate_zeros()
+    keep = np.flatnonzero(np.diff(bought.indptr) > 0)
+    truth = new[keep]
+    ours = hit_rate_and_recall(model[keep], truth)
+    base = hit_rate_and_recall(baseline[keep], truth)
+    difference = (paired_hit_rate_difference(ours, base) if ours.users >= 2
+                  else (ours.hit_rate - base.hit_rate, float("nan"), float("nan")))
+    return TimeSplitResult(ours, base, difference, keep.astype(np.int64), model[keep],
+                           baseline[keep], truth, sp.csr_matrix(bought[keep]))

@@ -4,6 +4,7 @@ import math
 from datetime import timedelta
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from dangol.customers.models import OrderStatus, ProductSimilarity, Recommendati
 from dangol.customers.recommendations import (
     RecommendSettings,
     build_recommendations,
+    evaluate_on_orders,
     recommend_for_customers,
 )
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory
@@ -220,3 +222,30 @@ def test_customer_page_without_orders_anywhere_says_so(owner_client):
     customer = CustomerFactory()
     page = owner_client.get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Nothing to recommend yet" in page.content.decode()
+
+
+def test_evaluation_on_the_shops_orders_finds_the_structure_popularity_misses():
+    # Two kinds of customers: each buys two of "their" products before the split and a
+    # third one after; best-sellers are the other kind's products for half of them.
+    group_a = [ProductFactory(name=f"a{k}", external_id=f"a{k}") for k in range(4)]
+    group_b = [ProductFactory(name=f"b{k}", external_id=f"b{k}") for k in range(4)]
+    rng = np.random.default_rng(7)
+    for number in range(40):
+        own = group_a if number % 2 else group_b
+        customer = CustomerFactory()
+        first, second, later = (own[k] for k in rng.permutation(4)[:3])
+        buy(customer, first, second, days_ago=200)
+        buy(customer, later, days_ago=20)
+    # Extra buyers make group b's products the best-sellers overall.
+    for number in range(30):
+        buy(CustomerFactory(), group_b[number % 4], days_ago=150)
+    result = evaluate_on_orders(test_days=60, n=2)
+    assert result.customers_evaluated == 40
+    assert result.item_to_item_hit_rate > result.popularity_hit_rate + 0.3
+    assert result.difference_low > 0
+
+
+def test_evaluation_without_orders_says_so():
+    with pytest.raises(DomainError) as error:
+        evaluate_on_orders()
+    assert error.value.code == "no_orders"
