@@ -16,6 +16,7 @@ from dangol.customers.recommendations import (
     evaluate_on_orders,
     recommend_for_customers,
 )
+from dangol.customers.tasks import build_recommendations_task
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -249,3 +250,11 @@ def test_evaluation_without_orders_says_so():
     with pytest.raises(DomainError) as error:
         evaluate_on_orders()
     assert error.value.code == "no_orders"
+
+
+def test_the_nightly_task_builds_and_leaves_a_running_build_alone(shop):
+    build_recommendations_task.delay()
+    assert RecommendationBuild.objects.get().status == RecommendationBuild.Status.DONE
+    running = RecommendationBuild.objects.create()
+    build_recommendations_task.delay()  # refused quietly: one build at a time
+    assert RecommendationBuild.objects.filter(status="running").get() == running
