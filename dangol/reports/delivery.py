@@ -18,6 +18,7 @@ import smtplib
 from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -26,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dangol.reports import pdf, selectors, timing
-from dangol.reports.models import ReportRun, ReportSchedule, RunStatus
+from dangol.reports.models import ReportRun, ReportSchedule, RunStatus, Section
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +53,53 @@ def reports_dir() -> Path:
 def render_pdf(schedule: ReportSchedule, period: timing.Period,
                now: datetime | None = None) -> bytes:
     """The schedule's report for ``period`` as PDF bytes, in the schedule's language."""
+    return _render(schedule, period, now)[0]
+
+
+def _render(schedule: ReportSchedule, period: timing.Period,
+            now: datetime | None) -> tuple[bytes, dict[str, Any]]:
     data = selectors.report_data(schedule=schedule, period=period, now=now)
     with translation.override(schedule.language):
-        return pdf.render_report(data)
+        return pdf.render_report(data), headline(data)
+
+
+def headline(data: selectors.ReportData) -> dict[str, Any]:
+    """The few figures an e-mail's text repeats: NPS now and before, responses, CSAT,
+    open and overdue cases (None where the report has no such figure)."""
+    current, before = data.current, data.before
+    figures: dict[str, Any] = {}
+    if Section.SUMMARY in data.sections:
+        figures.update(
+            nps=round(current.nps.score, 1) if current.nps else None,
+            nps_before=round(before.nps.score, 1) if before.nps else None,
+            responses=current.responses, responses_before=before.responses,
+            csat=round(current.csat.mean, 2) if current.csat else None)
+    if data.cases is not None:
+        figures.update(open_cases=data.cases.open_now, overdue_cases=data.cases.overdue_now,
+                       sla_breaches=data.cases.sla_breaches)
+    return figures
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def headline_lines(figures: dict[str, Any]) -> list[str]:
+    """The headline as lines of text in the active language."""
+    lines = []
+    if "nps" in figures:
+        lines.append(_("NPS: %(now)s (previous period: %(before)s)") % {
+            "now": _number(figures["nps"]), "before": _number(figures["nps_before"])})
+        lines.append(_("Completed responses: %(now)s (previous period: %(before)s)") % {
+            "now": _number(figures["responses"]), "before": _number(figures["responses_before"])})
+        if figures.get("csat") is not None:
+            lines.append(_("CSAT: %(mean)s of 5") % {"mean": figures["csat"]})
+    if "open_cases" in figures:
+        lines.append(_("Open cases: %(open)s, overdue: %(overdue)s, SLA breaches in the "
+                       "period: %(breaches)s") % {
+            "open": figures["open_cases"], "overdue": figures["overdue_cases"],
+            "breaches": figures["sla_breaches"]})
+    return lines
 
 
 def pdf_filename(run: ReportRun) -> str:
@@ -121,10 +166,12 @@ def _subject(run: ReportRun) -> str:
 def _body(run: ReportRun) -> str:
     schedule = run.schedule
     link = f"{settings.DANGOL_PUBLIC_URL.rstrip('/')}/reports/{schedule.pk}/"
+    figures = "\n".join(f"- {line}" for line in headline_lines(run.headline))
     return "\n\n".join([
         _("Hello,"),
         _("Attached is the report \"%(name)s\" for %(period)s as a PDF.") % {
             "name": schedule.name, "period": pdf.period_label(run.period)},
+        *([figures] if figures else []),
         _("The schedule and earlier reports: %(link)s") % {"link": link},
         _("You receive this report because a Dangol administrator added your address to it."),
         "— Dangol 단골",
@@ -167,11 +214,12 @@ def send_run(*, run_id: int, now: datetime | None = None) -> ReportRun | None:
     try:
         path = stored_pdf(run)
         if path is None:
-            content = render_pdf(run.schedule, run.period, now)
+            content, run.headline = _render(run.schedule, run.period, now)
             run.pdf_path = _store(run, content)
             run.pdf_size = len(content)
             ReportRun.objects.filter(pk=run.pk).update(pdf_path=run.pdf_path,
-                                                       pdf_size=run.pdf_size)
+                                                       pdf_size=run.pdf_size,
+                                                       headline=run.headline)
         else:
             content = path.read_bytes()
         _send_mail(run, content)

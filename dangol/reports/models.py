@@ -119,6 +119,8 @@ class ReportRun(TimeStampedModel):
     pdf_size = models.PositiveIntegerField(_("PDF size (bytes)"), default=0)
     error = models.TextField(_("error"), blank=True)
     message_ids = models.JSONField(_("e-mail message IDs"), default=dict, blank=True)
+    # The report's headline figures (for the e-mail's text and the runs list).
+    headline = models.JSONField(_("headline figures"), default=dict, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                      null=True, blank=True, related_name="+")

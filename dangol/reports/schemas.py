@@ -71,5 +71,7 @@ class RunOut(Schema):
     pdf_size: int
     error: str
     message_ids: dict[str, str]
+    headline: dict[str, Any] = Field(..., description="NPS, responses, CSAT and cases figures "
+                                                      "of the report")
     sent_at: datetime | None
     created_at: datetime

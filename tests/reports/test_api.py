@@ -110,6 +110,9 @@ def test_runs_send_now_and_preview_pdf(api, smtp_server, time_machine,
     assert [(r["status"], r["period_start"], r["period_end"]) for r in runs] == [
         ("sent", "2026-09-01", "2026-10-01")]
     assert sorted(runs[0]["message_ids"]) == ["boss@example.com", "cx@example.com"]
+    assert runs[0]["headline"] == {"nps": None, "nps_before": None, "responses": 0,
+                                   "responses_before": 0, "csat": None, "open_cases": 0,
+                                   "overdue_cases": 0, "sla_breaches": 0}
     assert len(smtp_server.messages) == 2
     stored = api.get(f"/api/reports/runs/{runs[0]['id']}/report.pdf")
     assert stored.status_code == 200 and stored.content.startswith(b"%PDF")

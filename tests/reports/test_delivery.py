@@ -86,6 +86,8 @@ def test_the_mail_carries_the_pdf_in_the_schedules_language(survey, smtp_server,
     # a long non-ASCII subject is folded onto a continuation line, read back with a space
     assert mail["Subject"].strip() == expected
     assert f"/reports/{schedule.pk}/" in mail.text()
+    assert run.headline["nps"] == 100.0 and run.headline["responses"] == 1
+    assert "100.0" in mail.text()  # the headline NPS in the text
     assert run.message_ids == {m.rcpt_tos[0]: m["Message-ID"] for m in mails}
     attachment = pdf_attachment(mail)
     content = attachment.get_content()
@@ -108,6 +110,8 @@ def test_english_schedule_mails_in_english(smtp_server, time_machine, db):
     mail = smtp_server.messages[0]
     assert mail["Subject"] == "[Dangol] Daily customer report: Ops (2026-11-19)"
     assert "Attached is the report" in mail.text()
+    assert "- NPS: – (previous period: –)" in mail.text()
+    assert "- Open cases: 0, overdue: 0, SLA breaches in the period: 0" in mail.text()
     assert pdf_attachment(mail).get_filename().endswith(".pdf")
 
 
@@ -242,3 +246,18 @@ def test_send_now_covers_the_period_of_the_latest_scheduled_run(db, time_machine
     early_monday = seoul(2026, 11, 23, 8)  # before this Monday's run
     assert services.latest_period(schedule, early_monday) == Period(date(2026, 11, 9),
                                                                     date(2026, 11, 16))
+
+
+def test_a_report_that_cannot_be_made_fails_with_its_reason_after_the_tries(
+        smtp_server, settings, time_machine, db):
+    settings.REPORT_MAX_ATTEMPTS = 2
+    settings.DANGOL_REPORT_FONT = "/nowhere/NanumGothic.ttf"
+    time_machine.move_to(seoul(2026, 11, 20, 10), tick=False)
+    schedule = make_schedule(frequency="daily", recipients=["a@example.com"])
+    run = services.send_now(actor=SYSTEM, schedule_pk=schedule.pk)
+    now = seoul(2026, 11, 20, 10)
+    run = delivery.send_run(run_id=run.pk, now=now)
+    assert run.status == "pending" and "/nowhere/NanumGothic.ttf" in run.error
+    run = delivery.send_run(run_id=run.pk, now=now + timedelta(minutes=1))
+    assert run.status == "failed" and run.error.startswith("ReportFontMissing:")
+    assert not smtp_server.messages and run.pdf_path == ""
