@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from dangol.accounts.actors import SYSTEM
 from dangol.accounts.services import record_audit
-from dangol.reports import selectors, timing
+from dangol.reports import delivery, selectors, timing
 from dangol.reports.models import ReportRun, ReportSchedule, Trigger
 
 
@@ -53,5 +53,6 @@ def start_due_runs(*, now: datetime | None = None) -> list[int]:
 
 
 def due_runs(*, now: datetime | None = None) -> list[int]:
-    """Runs whose (next) attempt is due, and runs whose sender stopped (lease passed)."""
-    return selectors.due_run_ids(now or timezone.now())
+    """Runs to queue again: a retry is due, the sender stopped (its lease passed), or a
+    new run was not taken within a lease's time (its queue message was lost)."""
+    return selectors.due_run_ids(now or timezone.now(), lost_after=delivery.lease())

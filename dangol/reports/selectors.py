@@ -73,11 +73,13 @@ def due_schedule_ids(now: datetime) -> list[int]:
                 .order_by("next_run_at", "pk").values_list("pk", flat=True))
 
 
-def due_run_ids(now: datetime) -> list[int]:
-    """Runs waiting for their (next) attempt, and runs whose sender stopped mid-way."""
+def due_run_ids(now: datetime, *, lost_after: timedelta) -> list[int]:
+    """Runs whose retry is due, runs whose sender stopped mid-way (lease passed), and new
+    runs still untouched ``lost_after`` after they were queued (a lost queue message)."""
+    pending = Q(status=RunStatus.PENDING)
     return list(ReportRun.objects.filter(
-        Q(status=RunStatus.PENDING) & (Q(next_attempt_at__isnull=True)
-                                       | Q(next_attempt_at__lte=now))
+        pending & Q(next_attempt_at__lte=now)
+        | pending & Q(next_attempt_at__isnull=True, created_at__lt=now - lost_after)
         | Q(status=RunStatus.SENDING, claimed_until__lt=now))
         .order_by("pk").values_list("pk", flat=True))
 

@@ -17,6 +17,6 @@ def start_due_reports_task() -> int:
     """Every minute: start the runs of due schedules, and queue the runs whose retry is
     due or whose worker stopped. Each start is committed before its sending is queued."""
     started = dispatch.start_due_runs()
-    for run_id in dict.fromkeys(started + dispatch.due_runs()):
+    for run_id in dict.fromkeys(started + dispatch.due_runs()):  # a run once, however due
         send_report_run_task.delay(run_id)
     return len(started)

@@ -261,3 +261,11 @@ def test_a_report_that_cannot_be_made_fails_with_its_reason_after_the_tries(
     run = delivery.send_run(run_id=run.pk, now=now + timedelta(minutes=1))
     assert run.status == "failed" and run.error.startswith("ReportFontMissing:")
     assert not smtp_server.messages and run.pdf_path == ""
+
+
+def test_a_new_run_whose_queue_message_was_lost_is_queued_again(db, time_machine):
+    time_machine.move_to(seoul(2026, 11, 20, 10), tick=False)
+    schedule = make_schedule(frequency="daily")
+    run = services.send_now(actor=SYSTEM, schedule_pk=schedule.pk)  # queued after commit
+    assert dispatch.due_runs(now=seoul(2026, 11, 20, 10, 5)) == []  # still in the queue
+    assert dispatch.due_runs(now=seoul(2026, 11, 20, 10, 11)) == [run.pk]
