@@ -58,6 +58,10 @@ class Journey(TimeStampedModel):
     conversion_days = models.PositiveSmallIntegerField(_("conversion window (days)"),
                                                        default=7)
     active = models.BooleanField(_("active"), default=False)
+    # The last scan of a daily trigger (or catch-up of detractors): when, and what it did.
+    last_scan_at = models.DateTimeField(_("last scan"), null=True, blank=True)
+    last_scan_entered = models.PositiveIntegerField(default=0)
+    last_scan_held = models.PositiveIntegerField(default=0)
     # Seeds the random holdout draw: a customer is drawn the same way every time.
     seed = models.CharField(max_length=32)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,

@@ -58,6 +58,9 @@ class JourneyOut(Schema):
     reentry_days: int
     conversion_days: int
     active: bool
+    last_scan_at: datetime | None
+    last_scan_entered: int
+    last_scan_held: int
     created_at: datetime
     updated_at: datetime
 

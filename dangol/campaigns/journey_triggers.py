@@ -181,6 +181,8 @@ def scan_journey(*, journey_id: int, now: datetime | None = None,
         found, after = scan(journey, now, after, chunk_size)
         if found:
             result.add(enter_customers(journey_id=journey.pk, candidates=found, now=now))
+    Journey.objects.filter(pk=journey.pk).update(
+        last_scan_at=now, last_scan_entered=result.entered, last_scan_held=result.held)
     return result
 
 

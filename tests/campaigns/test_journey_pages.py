@@ -56,6 +56,7 @@ def test_the_journey_page_shows_entries_results_and_turns_it_off(owner_client, a
     html = owner_client.get(f"/campaigns/journeys/{j.pk}/", **EN).content.decode()
     assert 'data-count="entered">2<' in html
     assert 'data-count="reason-no_consent">1<' in html
+    assert "Last scan 2026-11-24 10:00: 2 entered, 0 waiting for the daytime." in html
     assert "No recorded advertising opt-in for this channel" in html
     assert "E-mail · Advertising" in html
     assert "김생일" in html and "birthday:2026" in html

@@ -102,6 +102,9 @@ def test_a_birthday_sms_ad_at_night_waits_for_the_morning_unless_night_consent(
     # message, no entry; the customer is held for the daytime, not lost.
     assert entries(j) == {owl.pk: "messaged"}
     assert night.held == 1
+    j.refresh_from_db()
+    assert (j.last_scan_entered, j.last_scan_held) == (1, 1)
+    assert j.last_scan_at == seoul(2026, 11, 24, 22, 0)
     assert not Message.objects.filter(customer=sleeper).exists()
     assert [r.json["to"] for r in fake_sms_provider.requests] == [owl.phone]
     assert fake_sms_provider.requests[0].json["text"].startswith("(광고)단골상회\n")
