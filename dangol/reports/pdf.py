@@ -118,7 +118,8 @@ class ReportLayout:
         pdf.add_font(FONT, "B", str(bold))
         pdf.set_auto_page_break(auto=True, margin=16)
         pdf.set_margins(16, 16, 16)
-        pdf.footer_text = "Dangol 단골 · " + data.schedule_name
+        name = data.schedule_name
+        pdf.footer_text = "Dangol 단골 · " + (name if len(name) <= 60 else name[:59] + "…")
         pdf.set_title(f"{self.title()} – {period_label(data.period)}")
         pdf.set_author("Dangol")
         pdf.set_lang(data.language)
@@ -180,7 +181,7 @@ class ReportLayout:
         pdf.set_font(FONT, "B", 20)
         pdf.cell(0, 11, self.title(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font(FONT, "", 11)
-        pdf.cell(0, 6.5, data.schedule_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6.5, data.schedule_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(*MUTED)
         pdf.set_font(FONT, "", 9.5)
         lines = [

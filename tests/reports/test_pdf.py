@@ -121,3 +121,10 @@ def _data_env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if k.startswith("DANGOL_")}
+
+
+def test_a_long_name_wraps_and_every_word_stays():
+    data = sample()
+    data.schedule_name = "매장별 고객 만족도와 재구매 의향을 함께 보는 긴 이름의 보고서 " * 3
+    text = PdfReader(io.BytesIO(render(data))).pages[0].extract_text()
+    assert text.count("재구매") >= 3
