@@ -12,6 +12,7 @@ from dangol.reports.models import ReportSchedule
 from dangol.reports.schemas import RunOut, ScheduleIn, ScheduleOut, SchedulePatch
 
 router = Router(tags=["reports"])
+PDF_SCHEMA = {"schema": {"type": "string", "format": "binary"}}
 
 
 class ErrorOut(Schema):
@@ -105,10 +106,10 @@ def send_now(request: HttpRequest, schedule_id: int) -> Status[Any]:
 
 
 @router.get("/schedules/{schedule_id}/preview.pdf",
-            response={200: bytes, 403: ErrorOut, 404: ErrorOut},
-            openapi_extra={"responses": {"200": {
+            response={403: ErrorOut, 404: ErrorOut},
+            openapi_extra={"responses": {200: {
                 "description": "The report of the last complete period",
-                "content": {"application/pdf": {}}}}})
+                "content": {"application/pdf": PDF_SCHEMA}}}})
 def preview(request: HttpRequest, schedule_id: int) -> HttpResponse:
     """The report of the last complete period as a PDF, made now (not sent, not stored)."""
     schedule, period, content = services.preview_pdf(actor=actor_from_request(request),
@@ -116,9 +117,9 @@ def preview(request: HttpRequest, schedule_id: int) -> HttpResponse:
     return _pdf(content, f"dangol-report-{schedule.pk}-{period.start:%Y%m%d}-preview.pdf")
 
 
-@router.get("/runs/{run_id}/report.pdf", response={200: bytes, 403: ErrorOut, 404: ErrorOut},
-            openapi_extra={"responses": {"200": {"description": "The PDF that was sent",
-                                                 "content": {"application/pdf": {}}}}})
+@router.get("/runs/{run_id}/report.pdf", response={403: ErrorOut, 404: ErrorOut},
+            openapi_extra={"responses": {200: {"description": "The PDF that was sent",
+                                                 "content": {"application/pdf": PDF_SCHEMA}}}})
 def run_pdf(request: HttpRequest, run_id: int) -> HttpResponse:
     """The PDF a run made and sent."""
     run, content = services.run_pdf(actor=actor_from_request(request), run_pk=run_id)

@@ -163,3 +163,10 @@ def test_the_scheduler_runs_the_report_job_every_minute(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["start-due-reports"]
     assert entry["schedule"] == 60.0
     assert entry["task"] in app.tasks
+
+
+def test_the_openapi_document_describes_the_pdf_endpoints(db):
+    spec = Client().get("/api/openapi.json").json()
+    preview = spec["paths"]["/api/reports/schedules/{schedule_id}/preview.pdf"]["get"]
+    assert list(preview["responses"]["200"]["content"]) == ["application/pdf"]
+    assert "/api/reports/schedules/{schedule_id}/runs" in spec["paths"]
