@@ -158,9 +158,13 @@ def save_schedule(*, actor: Actor, data: ScheduleInput,
         schedule.language = data.language
         schedule.recipients = data.recipients
         schedule.active = data.active
-        schedule.next_run_at = (timing.next_run(schedule.cadence, after=now,
-                                                zone=selectors.business_zone())
-                                if data.active else None)
+        timing_changed = any(getattr(schedule, name) != before[name] for name in
+                             ("frequency", "weekday", "day_of_month", "hour", "active"))
+        # An edit of anything else keeps a run that is due but not started yet.
+        if action == "create" or timing_changed or schedule.next_run_at is None:
+            schedule.next_run_at = (timing.next_run(schedule.cadence, after=now,
+                                                    zone=selectors.business_zone())
+                                    if data.active else None)
         schedule.save()
         changed = [name for name in FIELDS
                    if getattr(schedule, name if name != "survey" else "survey_id")

@@ -269,3 +269,20 @@ def test_a_new_run_whose_queue_message_was_lost_is_queued_again(db, time_machine
     run = services.send_now(actor=SYSTEM, schedule_pk=schedule.pk)  # queued after commit
     assert dispatch.due_runs(now=seoul(2026, 11, 20, 10, 5)) == []  # still in the queue
     assert dispatch.due_runs(now=seoul(2026, 11, 20, 10, 11)) == [run.pk]
+
+
+def test_renaming_a_due_schedule_keeps_its_run(db, time_machine, smtp_server,
+                                               django_capture_on_commit_callbacks):
+    time_machine.move_to(seoul(2026, 11, 20, 10), tick=False)
+    schedule = make_schedule(frequency="daily", hour=9, recipients=["a@example.com"])
+    time_machine.move_to(seoul(2026, 11, 21, 9, 0, 20), tick=False)  # due, not started yet
+    services.save_schedule(actor=SYSTEM, schedule_pk=schedule.pk, data=services.ScheduleInput(
+        name="새 이름", frequency="daily", hour=9, recipients=["a@example.com"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert start_due_reports_task() == 1
+    assert len(smtp_server.messages) == 1
+    # changing the hour moves the next run
+    services.save_schedule(actor=SYSTEM, schedule_pk=schedule.pk, data=services.ScheduleInput(
+        name="새 이름", frequency="daily", hour=7, recipients=["a@example.com"]))
+    schedule.refresh_from_db()
+    assert schedule.next_run_at == seoul(2026, 11, 22, 7)
