@@ -5,6 +5,8 @@ import math
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from pypdf import PdfReader
 
@@ -143,3 +145,21 @@ def test_weekly_previous_period_is_the_week_before(shop):
     assert (data.current.responses, data.before.responses) == (3, 2)
     assert len(data.trend) == 8 and data.trend[-1].period == week
     assert data.trend[-1].period.end - data.trend[-1].period.start == timedelta(days=7)
+
+
+def test_the_figures_cost_the_same_queries_for_ten_times_the_answers(
+        survey, time_machine):
+    schedule = make_schedule(frequency="monthly", day_of_month=1)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            selectors.report_data(schedule=schedule, period=OCTOBER, now=seoul(2026, 11, 2))
+        return len(captured.captured_queries)
+
+    time_machine.move_to(seoul(2026, 10, 10), tick=False)
+    for score in (10, 3, 8):
+        answer(survey, CustomerFactory(), nps=score, csat=4)
+    few = queries()
+    for index in range(27):
+        answer(survey, CustomerFactory(), nps=index % 11, csat=1 + index % 5)
+    assert queries() == few
