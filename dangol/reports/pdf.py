@@ -195,6 +195,48 @@ class ReportLayout:
         for line in lines:
             pdf.cell(0, 5.5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(*INK)
+        self.tiles()
+
+    def tiles(self) -> None:
+        """The headline figures as a row of boxes under the title."""
+        data, tiles = self.data, []
+        if Section.SUMMARY in data.sections:
+            nps, change = data.current.nps, data.nps_change
+            tiles.append((_("NPS"), _number(nps.score if nps else None),
+                          "" if change is None else
+                          _("%(change)s vs previous") % {"change": f"{change.difference:+.1f}"}))
+            tiles.append((_("Completed responses"), f"{data.current.responses:,}",
+                          _("%(change)s vs previous") % {
+                              "change": f"{data.current.responses - data.before.responses:+,}"}))
+            csat = data.current.csat
+            tiles.append((_("CSAT (1–5, mean)"), _number(csat.mean if csat else None, 2), ""))
+        if data.cases is not None:
+            tiles.append((_("Open now"), f"{data.cases.open_now:,}",
+                          _("%(n)s overdue") % {"n": f"{data.cases.overdue_now:,}"}))
+        if not tiles:
+            return
+        pdf = self.pdf
+        gap = 4.0
+        width = (pdf.w - pdf.l_margin - pdf.r_margin - gap * (len(tiles) - 1)) / len(tiles)
+        top = pdf.get_y() + 5
+        for index, (label, value, note) in enumerate(tiles):
+            x = pdf.l_margin + index * (width + gap)
+            pdf.set_fill_color(241, 243, 245)
+            pdf.rect(x, top, width, 22, style="F")
+            pdf.set_xy(x + 3, top + 2)
+            pdf.set_font(FONT, "", 8)
+            pdf.set_text_color(*MUTED)
+            pdf.cell(width - 6, 4.5, label)
+            pdf.set_xy(x + 3, top + 7)
+            pdf.set_font(FONT, "B", 16)
+            pdf.set_text_color(*INK)
+            pdf.cell(width - 6, 8, value)
+            pdf.set_xy(x + 3, top + 16)
+            pdf.set_font(FONT, "", 7.5)
+            pdf.set_text_color(*MUTED)
+            pdf.cell(width - 6, 4, note)
+        pdf.set_text_color(*INK)
+        pdf.set_xy(pdf.l_margin, top + 24)
 
     def summary(self) -> None:
         data = self.data

@@ -71,6 +71,7 @@ def test_english_report_has_english_headings():
     text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
     assert "Weekly customer report" in text
     assert "Top themes" in text
+    assert "+20 vs previous" in text  # the responses tile under the title
     assert PdfReader(io.BytesIO(content)).metadata["/Title"].startswith("Weekly customer report")
 
 
